@@ -1,0 +1,52 @@
+# refheap: the two commands a user needs are `make demo` and `make test`.
+# Everything runs on a JDK >= 22 (FFM is final there); we look for one ourselves.
+
+SHELL := /bin/bash
+
+# JAVA_HOME if it is new enough, else the newest JDK under /usr/lib/jvm.
+JDK := $(shell .ci/find-jdk)
+ifeq ($(JDK),)
+$(error No JDK >= 22 found. Install one, e.g. `apt-get install temurin-25-jdk` (Adoptium) or `openjdk-25-jdk`, or set JAVA_HOME to a JDK >= 22)
+endif
+export JAVA_HOME := $(JDK)
+export PATH := $(JDK)/bin:$(PATH)
+# Maven's own guava calls sun.misc.Unsafe; JDK 24+ would warn about it on every run.
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+
+MVN := mvn -B -q -Dstyle.color=never
+JAVA_RUN := $(JDK)/bin/java --enable-native-access=ALL-UNNAMED
+BENCH ?= .
+BENCH_ARGS ?=
+
+.PHONY: all build test stress demo tour bench clean jdk
+
+all: build
+
+jdk:
+	@echo "Using JDK at $(JDK)"
+	@$(JDK)/bin/java -version
+
+build:
+	$(MVN) -DskipTests install
+
+test:
+	@echo "Using JDK at $(JDK)"
+	mvn -B -Dstyle.color=never test
+
+# Long randomized runs, kept out of `make test`.
+stress:
+	mvn -B -Dstyle.color=never test -Dtest='*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
+	  -Drefheap.test.argLine='-Drefheap.stress=true'
+
+demo: build
+	$(JAVA_RUN) -cp target/classes org.refheap.demo.Tour
+
+tour: demo
+
+bench: build
+	cd bench && $(MVN) package
+	$(JAVA_RUN) -jar bench/target/benchmarks.jar $(BENCH) $(BENCH_ARGS)
+
+clean:
+	$(MVN) clean
+	cd bench && $(MVN) clean

@@ -1,0 +1,43 @@
+package org.refheap;
+
+/**
+ * A reusable flyweight over a dict's address. It holds no reference; the dict must be kept alive by
+ * someone else while the view is used.
+ */
+public final class DictView {
+    private final Dicts dicts;
+    private long dict;
+
+    public DictView(Heap heap) {
+        this.dicts = heap.dicts();
+    }
+
+    /** Points this view at {@code dict} (checked to be a live dict) and returns it. */
+    public DictView wrap(long dict) {
+        dicts.size(dict);
+        this.dict = dict;
+        return this;
+    }
+
+    public long address() {
+        return dict;
+    }
+
+    public long size() {
+        return dicts.size(dict);
+    }
+
+    /** The value for {@code key} (borrowed), or 0 when absent. */
+    public long get(long key) {
+        return dicts.get(dict, key);
+    }
+
+    public DictView put(long key, long value) {
+        dicts.put(dict, key, value);
+        return this;
+    }
+
+    public boolean remove(long key) {
+        return dicts.remove(dict, key);
+    }
+}

@@ -1,0 +1,371 @@
+package org.refheap;
+
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static org.refheap.layout.BuiltinLayouts.*;
+import static org.refheap.layout.ObjectLayout.TYPE;
+import static org.refheap.layout.TypeLayout.*;
+
+/**
+ * Operations on dicts: open addressing over a power-of-two table with CPython's probe sequence
+ * ({@code i = 5i + perturb + 1}, {@code perturb >>= 5}), deleted slots marked with a dummy key,
+ * resized to hold {@code used * 3} when two thirds of the slots are taken. Get one from
+ * {@link Heap#dicts()}.
+ *
+ * <p>Keys: int, float, str, bytes and tuples of those are compared and hashed by value, so two
+ * different str objects with the same text find the same entry; struct instances, None and bools by
+ * identity; lists and dicts are unhashable (as in Python). Unlike Python, {@code 1} and {@code 1.0}
+ * (and {@code True}) are different keys.
+ */
+public final class Dicts {
+    private static final int MIN_SLOTS = 8;
+
+    private final Heap heap;
+    private final long dictType;
+
+    Dicts(Heap heap) {
+        this.heap = heap;
+        this.dictType = heap.dictType;
+    }
+
+    /** A new empty dict with count 1. */
+    public long newDict() {
+        heap.checkOwner();
+        long d = heap.allocObject(dictType, DICT_BASICSIZE, true);
+        heap.putLong(d + DICT_USED, 0);
+        heap.putLong(d + DICT_FILL, 0);
+        heap.putLong(d + DICT_MASK, 0);
+        heap.putLong(d + DICT_TABLE, 0);
+        return d;
+    }
+
+    public long size(long dict) {
+        check(dict);
+        return heap.getLong(dict + DICT_USED);
+    }
+
+    /** The value stored under {@code key}: a borrowed reference, or 0 when the key is absent. */
+    public long get(long dict, long key) {
+        check(dict);
+        heap.checkValue(key, "as a key of dict " + hex(dict));
+        long h = hash(key);
+        if (heap.getLong(dict + DICT_TABLE) == 0) {
+            return 0;
+        }
+        long r = lookup(dict, key, h);
+        return r < 0 ? 0 : heap.getLong(entry(dict, r) + ENTRY_VALUE);
+    }
+
+    public boolean containsKey(long dict, long key) {
+        check(dict);
+        heap.checkValue(key, "as a key of dict " + hex(dict));
+        long h = hash(key);
+        return heap.getLong(dict + DICT_TABLE) != 0 && lookup(dict, key, h) >= 0;
+    }
+
+    /**
+     * {@code d[key] = value}: a new key is incref'd and stored with an incref'd value; for a key
+     * already present the stored key stays and only the value is replaced (the old one decref'd
+     * after the new one is in place).
+     */
+    public void put(long dict, long key, long value) {
+        check(dict);
+        heap.checkValue(key, "as a key of dict " + hex(dict));
+        heap.checkValue(value, "in dict " + hex(dict));
+        long h = hash(key);
+        if (heap.getLong(dict + DICT_TABLE) == 0) {
+            resize(dict, MIN_SLOTS);
+        }
+        long r = lookup(dict, key, h);
+        if (r >= 0) {
+            long e = entry(dict, r);
+            long old = heap.getLong(e + ENTRY_VALUE);
+            heap.increfNoCheck(value);
+            heap.putLong(e + ENTRY_VALUE, value);
+            heap.decrefNoCheck(old);
+            return;
+        }
+        long fill = heap.getLong(dict + DICT_FILL);
+        long slots = heap.getLong(dict + DICT_MASK) + 1;
+        if (3 * (fill + 1) > 2 * slots) {
+            resize(dict, slotsFor(heap.getLong(dict + DICT_USED) * 3 + 1));
+            r = lookup(dict, key, h);
+        }
+        long e = entry(dict, ~r);
+        boolean wasEmpty = heap.getLong(e + ENTRY_KEY) == 0;
+        heap.increfNoCheck(key);
+        heap.increfNoCheck(value);
+        heap.putLong(e + ENTRY_HASH, h);
+        heap.putLong(e + ENTRY_KEY, key);
+        heap.putLong(e + ENTRY_VALUE, value);
+        heap.putLong(dict + DICT_USED, heap.getLong(dict + DICT_USED) + 1);
+        if (wasEmpty) {
+            heap.putLong(dict + DICT_FILL, fill + 1);
+        }
+    }
+
+    /** {@code del d[key]}: removes the entry and decrefs its key and value. False when absent. */
+    public boolean remove(long dict, long key) {
+        check(dict);
+        heap.checkValue(key, "as a key of dict " + hex(dict));
+        long h = hash(key);
+        if (heap.getLong(dict + DICT_TABLE) == 0) {
+            return false;
+        }
+        long r = lookup(dict, key, h);
+        if (r < 0) {
+            return false;
+        }
+        long e = entry(dict, r);
+        long k = heap.getLong(e + ENTRY_KEY);
+        long v = heap.getLong(e + ENTRY_VALUE);
+        heap.putLong(e + ENTRY_KEY, DUMMY);
+        heap.putLong(e + ENTRY_VALUE, 0);
+        heap.putLong(dict + DICT_USED, heap.getLong(dict + DICT_USED) - 1);
+        heap.decrefNoCheck(k);
+        heap.decrefNoCheck(v);
+        return true;
+    }
+
+    /** Removes every entry; the dict is emptied before any key or value is decref'd. */
+    public void clear(long dict) {
+        check(dict);
+        long slots = slotCount(dict);
+        long table = detach(dict);
+        for (long i = 0; i < slots; i++) {
+            long e = table + i * ENTRY_SIZE;
+            long k = heap.getLong(e + ENTRY_KEY);
+            if (k > DUMMY) {
+                heap.decrefNoCheck(k);
+                heap.decrefNoCheck(heap.getLong(e + ENTRY_VALUE));
+            }
+        }
+        if (table != 0) {
+            heap.freeRaw(table);
+        }
+    }
+
+    /**
+     * Iteration: the first occupied slot at or after {@code slot}, or -1. Start at 0 and go on from
+     * the answer + 1; read the entry with {@link #keyAt} and {@link #valueAt}. The dict must not be
+     * changed while iterating.
+     */
+    public long nextSlot(long dict, long slot) {
+        check(dict);
+        long slots = slotCount(dict);
+        for (long i = Math.max(0, slot); i < slots; i++) {
+            if (heap.getLong(entry(dict, i) + ENTRY_KEY) > DUMMY) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The key in an occupied slot (borrowed). */
+    public long keyAt(long dict, long slot) {
+        return heap.getLong(occupied(dict, slot) + ENTRY_KEY);
+    }
+
+    /** The value in an occupied slot (borrowed). */
+    public long valueAt(long dict, long slot) {
+        return heap.getLong(occupied(dict, slot) + ENTRY_VALUE);
+    }
+
+    private long occupied(long dict, long slot) {
+        check(dict);
+        long slots = slotCount(dict);
+        if (slot < 0 || slot >= slots || heap.getLong(entry(dict, slot) + ENTRY_KEY) <= DUMMY) {
+            throw new IndexOutOfBoundsException("slot " + slot + " of dict " + hex(dict) + " (" + slots
+                    + " slots) holds no entry");
+        }
+        return entry(dict, slot);
+    }
+
+    /** For dealloc: releases every key and value without recursion and frees the table. */
+    void releaseAll(long dict) {
+        long slots = slotCount(dict);
+        long table = detach(dict);
+        if (table == 0) {
+            return;
+        }
+        for (long i = 0; i < slots; i++) {
+            long e = table + i * ENTRY_SIZE;
+            long k = heap.getLong(e + ENTRY_KEY);
+            if (k > DUMMY) {
+                heap.releaseChild(k);
+                heap.releaseChild(heap.getLong(e + ENTRY_VALUE));
+            }
+        }
+        heap.freeRaw(table);
+    }
+
+    private long slotCount(long dict) {
+        return heap.getLong(dict + DICT_TABLE) == 0 ? 0 : heap.getLong(dict + DICT_MASK) + 1;
+    }
+
+    /** Empties the dict's fields and returns its old table (0 if none). */
+    private long detach(long dict) {
+        long table = heap.getLong(dict + DICT_TABLE);
+        heap.putLong(dict + DICT_USED, 0);
+        heap.putLong(dict + DICT_FILL, 0);
+        heap.putLong(dict + DICT_MASK, 0);
+        heap.putLong(dict + DICT_TABLE, 0);
+        return table;
+    }
+
+    // ------------------------------------------------------------------ table
+
+    /**
+     * Finds {@code key}: its slot when present, else {@code ~slot} of where it would go (the first
+     * deleted slot on its probe path, or the empty slot that ended the path).
+     */
+    private long lookup(long dict, long key, long h) {
+        long mask = heap.getLong(dict + DICT_MASK);
+        long table = heap.getLong(dict + DICT_TABLE);
+        long i = h & mask;
+        long perturb = h;
+        long freeslot = -1;
+        while (true) {
+            long e = table + i * ENTRY_SIZE;
+            long k = heap.getLong(e + ENTRY_KEY);
+            if (k == 0) {
+                return ~(freeslot >= 0 ? freeslot : i);
+            }
+            if (k == DUMMY) {
+                if (freeslot < 0) {
+                    freeslot = i;
+                }
+            } else if (k == key || (heap.getLong(e + ENTRY_HASH) == h && keysEqual(k, key))) {
+                return i;
+            }
+            perturb >>>= 5;
+            i = (i * 5 + perturb + 1) & mask;
+        }
+    }
+
+    private void resize(long dict, long slots) {
+        long oldTable = heap.getLong(dict + DICT_TABLE);
+        long oldSlots = slotCount(dict);
+        long bytes = slots * ENTRY_SIZE;
+        long table = heap.mallocRaw(bytes);
+        heap.seg.asSlice(table - heap.base, heap.alloc.usableSize(table)).fill((byte) 0);
+        long mask = slots - 1;
+        for (long j = 0; j < oldSlots; j++) {
+            long oe = oldTable + j * ENTRY_SIZE;
+            long k = heap.getLong(oe + ENTRY_KEY);
+            if (k > DUMMY) {
+                long h = heap.getLong(oe + ENTRY_HASH);
+                long i = h & mask;
+                long perturb = h;
+                while (heap.getLong(table + i * ENTRY_SIZE + ENTRY_KEY) != 0) {
+                    perturb >>>= 5;
+                    i = (i * 5 + perturb + 1) & mask;
+                }
+                long ne = table + i * ENTRY_SIZE;
+                heap.putLong(ne + ENTRY_HASH, h);
+                heap.putLong(ne + ENTRY_KEY, k);
+                heap.putLong(ne + ENTRY_VALUE, heap.getLong(oe + ENTRY_VALUE));
+            }
+        }
+        heap.putLong(dict + DICT_TABLE, table);
+        heap.putLong(dict + DICT_MASK, mask);
+        heap.putLong(dict + DICT_FILL, heap.getLong(dict + DICT_USED));
+        if (oldTable != 0) {
+            heap.freeRaw(oldTable);
+        }
+    }
+
+    private static long slotsFor(long minimum) {
+        long s = MIN_SLOTS;
+        while (s < minimum) {
+            s <<= 1;
+        }
+        return s;
+    }
+
+    private long entry(long dict, long slot) {
+        return heap.getLong(dict + DICT_TABLE) + slot * ENTRY_SIZE;
+    }
+
+    // ------------------------------------------------------------------ hashing and equality
+
+    /** The hash of a key by value; throws for unhashable keys (list, dict, tuples holding them). */
+    long hash(long key) {
+        long type = heap.getLong(key + TYPE);
+        switch (heap.getInt(type + TP_KIND)) {
+            case KIND_INT:
+                return Hashing.mix(heap.getLong(key + VALUE));
+            case KIND_FLOAT:
+                return Hashing.mix(heap.getLong(key + VALUE) ^ 0x5bd1e995L);
+            case KIND_STR:
+            case KIND_BYTES:
+                return heap.getLong(key + STR_HASH);
+            case KIND_TUPLE: {
+                long n = heap.getLong(key + TUPLE_SIZE);
+                long acc = 0x345678L + n;
+                for (long i = 0; i < n; i++) {
+                    acc = Hashing.combine(acc, hash(heap.getLong(key + TUPLE_ITEMS + 8 * i)));
+                }
+                return acc;
+            }
+            case KIND_LIST:
+            case KIND_DICT:
+                throw new WrongTypeException("unhashable type: '" + heap.typeName(type) + "' (key "
+                        + heap.describe(key) + ")");
+            default:
+                return Hashing.mix(key);
+        }
+    }
+
+    /** Equality of two distinct key objects with equal hashes. */
+    boolean keysEqual(long a, long b) {
+        if (a == b) {
+            return true;
+        }
+        long type = heap.getLong(a + TYPE);
+        if (type != heap.getLong(b + TYPE)) {
+            return false;
+        }
+        switch (heap.getInt(type + TP_KIND)) {
+            case KIND_INT:
+                return heap.getLong(a + VALUE) == heap.getLong(b + VALUE);
+            case KIND_FLOAT:
+                return heap.seg.get(JAVA_DOUBLE, a + VALUE - heap.base)
+                        == heap.seg.get(JAVA_DOUBLE, b + VALUE - heap.base);
+            case KIND_STR:
+            case KIND_BYTES: {
+                long n = heap.getLong(a + STR_SIZE);
+                if (n != heap.getLong(b + STR_SIZE)) {
+                    return false;
+                }
+                long ao = a + STR_DATA - heap.base;
+                long bo = b + STR_DATA - heap.base;
+                return MemorySegment.mismatch(heap.seg, ao, ao + n, heap.seg, bo, bo + n) == -1;
+            }
+            case KIND_TUPLE: {
+                long n = heap.getLong(a + TUPLE_SIZE);
+                if (n != heap.getLong(b + TUPLE_SIZE)) {
+                    return false;
+                }
+                for (long i = 0; i < n; i++) {
+                    if (!keysEqual(heap.getLong(a + TUPLE_ITEMS + 8 * i), heap.getLong(b + TUPLE_ITEMS + 8 * i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            default:
+                return false;
+        }
+    }
+
+    private void check(long dict) {
+        heap.checkOwner();
+        heap.checkType(dict, dictType, "dict");
+    }
+
+    private static String hex(long a) {
+        return "0x" + Long.toHexString(a);
+    }
+}

@@ -1,0 +1,846 @@
+package org.refheap;
+
+import org.refheap.alloc.Obmalloc;
+import org.refheap.memory.Reservation;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.refheap.layout.BuiltinLayouts.*;
+import static org.refheap.layout.ObjectLayout.*;
+import static org.refheap.layout.TypeLayout.*;
+
+/**
+ * A private off-heap object heap: CPython's object model (headers with a reference count and a type
+ * pointer, objects freed the instant their count reaches zero) in one reserved range of native
+ * memory.
+ *
+ * <h2>Three faces</h2>
+ * <ul>
+ * <li><b>Raw addresses</b>: every object is a {@code long}, the address of its header. Methods here
+ *     and in {@link Lists}, {@link Dicts}, {@link Tuples} and {@link StructType.Field} take and
+ *     return addresses and allocate nothing on the Java heap.</li>
+ * <li><b>Flyweight views</b>: {@link ListView}, {@link DictView} wrap an address for readable code.</li>
+ * <li><b>Owning handles</b>: {@link Ref}, an {@link AutoCloseable} that decrefs once when closed
+ *     (try-with-resources: the deterministic {@code __exit__} way).</li>
+ * </ul>
+ *
+ * <h2>Reference counting, as a Python user expects</h2>
+ * A new object has count 1, owned by the caller. Storing it in a list, dict, tuple or struct field
+ * increfs it; overwriting or clearing that slot decrefs the old value. {@link #getrefcount} reports
+ * the count itself: Python's {@code sys.getrefcount} shows one more, the reference held by its own
+ * argument. At zero the object is freed at once, and the references it held are released through an
+ * explicit work list linked through the dead objects' GC heads: no Java recursion, no extra memory,
+ * so a chain of ten million objects frees in one {@code decref}.
+ *
+ * <h2>Checks</h2>
+ * The heap belongs to the thread that created it ({@link WrongThreadException} elsewhere). Every
+ * public method checks its arguments once: an address outside the heap or not holding an object,
+ * a freed object, a count that would fall below zero, a wrong type, an index out of range. Each is
+ * an exception naming the address, type and counts, and none changes the heap. With
+ * {@link HeapConfig#debug} fresh memory is filled with {@code 0xCB} and freed memory with
+ * {@code 0xDD} (CPython's {@code PYTHONMALLOC=debug} bytes) and every address is also checked
+ * against the allocator's own records.
+ */
+public final class Heap implements AutoCloseable {
+    private static final AtomicInteger IDS = new AtomicInteger();
+    /** Open heaps' ranges, only to say "that address belongs to heap #n" in an error message. */
+    private static final List<Heap> OPEN = new ArrayList<>();
+
+    static final byte CLEANBYTE = (byte) 0xCB;
+    static final byte DEADBYTE = (byte) 0xDD;
+    private static final long DEAD_WORD = 0xDDDDDDDDDDDDDDDDL;
+    private static final long FREED = -2;
+    private static final int NSMALLNEGINTS = 5;
+    private static final int NSMALLPOSINTS = 257;
+
+    final int id;
+    final MemorySegment seg;
+    final long base;
+    final long limit;
+    final Obmalloc alloc;
+    final boolean debug;
+    private final Reservation reservation;
+    private final Thread owner;
+    private final HeapConfig config;
+    private boolean closed;
+
+    // Built-in types and singletons.
+    final long typeType;
+    final long noneType;
+    final long boolType;
+    final long intType;
+    final long floatType;
+    final long strType;
+    final long bytesType;
+    final long tupleType;
+    final long listType;
+    final long dictType;
+    final long none;
+    final long pyTrue;
+    final long pyFalse;
+    private final long[] smallInts = new long[NSMALLNEGINTS + NSMALLPOSINTS];
+    final long emptyTuple;
+
+    // Java-side type table, indexed by tp_id.
+    private PyType[] types = new PyType[16];
+    private int typeCount;
+    private final Map<String, PyType> typesByName = new LinkedHashMap<>();
+
+    // Figures.
+    private long liveObjects;
+    private long[] liveByType = new long[16];
+    private long immortalBytes;
+
+    /** Containers whose count reached zero and whose references are yet to be released. */
+    private long pending;
+    private boolean draining;
+
+    private final Lists lists;
+    private final Dicts dicts;
+    private final Tuples tuples;
+
+    private Heap(HeapConfig config) {
+        this.config = config;
+        this.id = IDS.incrementAndGet();
+        this.owner = Thread.currentThread();
+        this.debug = config.debug();
+        this.reservation = new Reservation(config.maxBytes(), Obmalloc.ARENA_SIZE);
+        this.seg = reservation.segment();
+        this.base = reservation.base();
+        this.limit = base + reservation.size();
+        this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
+
+        // Bootstrap: `type` is its own type; names come once str exists.
+        typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, new long[0]);
+        putLong(typeType + TYPE, typeType);
+        noneType = newTypeObject("NoneType", KIND_NONE, FLAG_IMMUTABLE, HEADER_SIZE, 0, new long[0]);
+        boolType = newTypeObject("bool", KIND_BOOL, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, new long[0]);
+        intType = newTypeObject("int", KIND_INT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, new long[0]);
+        floatType = newTypeObject("float", KIND_FLOAT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, new long[0]);
+        strType = newTypeObject("str", KIND_STR, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, new long[0]);
+        bytesType = newTypeObject("bytes", KIND_BYTES, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, new long[0]);
+        tupleType = newTypeObject("tuple", KIND_TUPLE, FLAG_HAVE_GC | FLAG_IMMUTABLE | FLAG_VAR, TUPLE_ITEMS, 8,
+                new long[0]);
+        listType = newTypeObject("list", KIND_LIST, FLAG_HAVE_GC, LIST_BASICSIZE, 0, new long[0]);
+        dictType = newTypeObject("dict", KIND_DICT, FLAG_HAVE_GC, DICT_BASICSIZE, 0, new long[0]);
+        for (int i = 0; i < typeCount; i++) {
+            putLong(types[i].address + TP_NAME, immortal(newStrNoCheck(types[i].name)));
+        }
+        none = immortal(allocObject(noneType, HEADER_SIZE, false));
+        pyFalse = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
+        putLong(pyFalse + VALUE, 0);
+        pyTrue = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
+        putLong(pyTrue + VALUE, 1);
+        for (int i = 0; i < smallInts.length; i++) {
+            long o = allocObject(intType, HEADER_SIZE + 8, false);
+            putLong(o + VALUE, i - NSMALLNEGINTS);
+            smallInts[i] = immortal(o);
+        }
+        emptyTuple = immortal(allocObject(tupleType, TUPLE_ITEMS, true));
+        putLong(emptyTuple + TUPLE_SIZE, 0);
+
+        this.lists = new Lists(this);
+        this.dicts = new Dicts(this);
+        this.tuples = new Tuples(this);
+        synchronized (OPEN) {
+            OPEN.add(this);
+        }
+    }
+
+    /** A heap with the default configuration ({@link HeapConfig#defaults()}). */
+    public static Heap create() {
+        return new Heap(HeapConfig.defaults());
+    }
+
+    public static Heap create(HeapConfig config) {
+        return new Heap(config);
+    }
+
+    public HeapConfig config() {
+        return config;
+    }
+
+    // ================================================================== reference counting
+
+    /** Adds one to the count of {@code obj}. Immortal objects keep their count. */
+    public void incref(long obj) {
+        checkOwner();
+        long rc = checkLive(obj);
+        if (rc < IMMORTAL) {
+            putLong(obj, rc + 1);
+        }
+    }
+
+    /**
+     * Takes one from the count of {@code obj}; at zero the object is freed at once, and with it
+     * everything only it kept alive.
+     *
+     * @throws RefcountException when the object was already freed (its count would go below zero)
+     */
+    public void decref(long obj) {
+        checkOwner();
+        long rc = checkLiveForDecref(obj);
+        if (rc >= IMMORTAL) {
+            return;
+        }
+        if (rc > 1) {
+            putLong(obj, rc - 1);
+        } else {
+            deallocate(obj);
+        }
+    }
+
+    /**
+     * The reference count of {@code obj}: 1 for a new object that nobody else holds. Python's
+     * {@code sys.getrefcount} returns one more (its argument's own reference). For immortal objects
+     * the figure is huge and meaningless, as in CPython 3.12+.
+     */
+    public long getrefcount(long obj) {
+        checkOwner();
+        return checkLive(obj);
+    }
+
+    /** Whether {@code obj} is immortal (None, True, False, small ints, types; PEP 683). */
+    public boolean isImmortal(long obj) {
+        checkOwner();
+        return checkLive(obj) >= IMMORTAL;
+    }
+
+    /** Whether {@code obj} is a live object of this heap. Never throws for a bad address. */
+    public boolean isLive(long obj) {
+        checkOwner();
+        return liveCount(obj) > 0;
+    }
+
+    void increfNoCheck(long obj) {
+        long rc = getLong(obj);
+        if (rc < IMMORTAL) {
+            putLong(obj, rc + 1);
+        }
+    }
+
+    void decrefNoCheck(long obj) {
+        long rc = getLong(obj);
+        if (rc >= IMMORTAL) {
+            return;
+        }
+        if (rc > 1) {
+            putLong(obj, rc - 1);
+        } else {
+            deallocate(obj);
+        }
+    }
+
+    /**
+     * The count of {@code obj} has reached zero. Atomic objects are freed here; containers are
+     * pushed on the pending list and drained: each releases its references (children that reach zero
+     * join the list) and is then freed. A decref that arrives while draining only pushes.
+     */
+    private void deallocate(long obj) {
+        putLong(obj, 0);
+        long type = getLong(obj + TYPE);
+        if ((getInt(type + TP_FLAGS) & FLAG_HAVE_GC) == 0) {
+            freeObject(obj, type);
+            return;
+        }
+        putLong(obj + GC_NEXT, pending);
+        pending = obj;
+        if (!draining) {
+            drainPending();
+        }
+    }
+
+    private void drainPending() {
+        draining = true;
+        try {
+            while (pending != 0) {
+                long obj = pending;
+                pending = getLong(obj + GC_NEXT);
+                putLong(obj + GC_NEXT, 0);
+                long type = getLong(obj + TYPE);
+                releaseReferences(obj, type);
+                freeObject(obj, type);
+            }
+        } finally {
+            draining = false;
+        }
+    }
+
+    /** Drops every reference {@code obj} holds, leaving its slots cleared. */
+    private void releaseReferences(long obj, long type) {
+        switch (getInt(type + TP_KIND)) {
+            case KIND_STRUCT -> {
+                int n = getInt(type + TP_NREFS);
+                for (int i = 0; i < n; i++) {
+                    long slot = obj + getLong(type + TP_REFOFFS + 8L * i);
+                    long child = getLong(slot);
+                    if (child != 0) {
+                        putLong(slot, 0);
+                        releaseChild(child);
+                    }
+                }
+            }
+            case KIND_TUPLE -> {
+                long n = getLong(obj + TUPLE_SIZE);
+                for (long i = 0; i < n; i++) {
+                    releaseChild(getLong(obj + TUPLE_ITEMS + 8 * i));
+                }
+                putLong(obj + TUPLE_SIZE, 0);
+            }
+            case KIND_LIST -> {
+                long n = getLong(obj + LIST_SIZE);
+                long items = getLong(obj + LIST_ITEMS);
+                putLong(obj + LIST_SIZE, 0);
+                putLong(obj + LIST_ALLOCATED, 0);
+                putLong(obj + LIST_ITEMS, 0);
+                for (long i = 0; i < n; i++) {
+                    releaseChild(getLong(items + 8 * i));
+                }
+                if (items != 0) {
+                    freeRaw(items);
+                }
+            }
+            case KIND_DICT -> dicts.releaseAll(obj);
+            default -> throw new AssertionError("type " + typeName(type) + " of kind "
+                    + getInt(type + TP_KIND) + " has a GC head but no way to release references");
+        }
+    }
+
+    /** Decref from inside a dealloc: never recurses; a container reaching zero is pushed. */
+    void releaseChild(long child) {
+        long rc = getLong(child);
+        if (rc >= IMMORTAL) {
+            return;
+        }
+        assert rc > 0 : "child " + describe(child) + " of a dying object has count " + rc;
+        if (rc > 1) {
+            putLong(child, rc - 1);
+            return;
+        }
+        putLong(child, 0);
+        long type = getLong(child + TYPE);
+        if ((getInt(type + TP_FLAGS) & FLAG_HAVE_GC) == 0) {
+            freeObject(child, type);
+        } else {
+            putLong(child + GC_NEXT, pending);
+            pending = child;
+        }
+    }
+
+    private void freeObject(long obj, long type) {
+        int flags = getInt(type + TP_FLAGS);
+        long block = (flags & FLAG_HAVE_GC) != 0 ? obj - GC_HEAD_SIZE : obj;
+        int tid = getInt(type + TP_ID);
+        if (debug) {
+            seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
+        }
+        alloc.free(block);
+        liveObjects--;
+        liveByType[tid]--;
+    }
+
+    // ================================================================== allocation
+
+    /**
+     * Allocates an object of {@code basicsize} bytes (header included, GC head not) with count 1.
+     * The payload is not initialised.
+     */
+    long allocObject(long type, long basicsize, boolean gc) {
+        long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
+        long block = alloc.malloc(total);
+        if (debug) {
+            seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
+        }
+        long obj = block;
+        if (gc) {
+            putLong(block, 0);
+            putLong(block + 8, 0);
+            obj = block + GC_HEAD_SIZE;
+        }
+        putLong(obj, 1);
+        putLong(obj + TYPE, type);
+        liveObjects++;
+        liveByType[getInt(type + TP_ID)]++;
+        return obj;
+    }
+
+    /** A raw block (no header) for item arrays and hash tables. Counted in bytes, not objects. */
+    long mallocRaw(long nbytes) {
+        long block = alloc.malloc(nbytes);
+        if (debug) {
+            seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
+        }
+        return block;
+    }
+
+    void freeRaw(long block) {
+        if (debug) {
+            seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
+        }
+        alloc.free(block);
+    }
+
+    /** Makes a just-allocated object immortal and takes it out of the live figures. */
+    private long immortal(long obj) {
+        long type = getLong(obj + TYPE);
+        putLong(obj, IMMORTAL);
+        liveObjects--;
+        liveByType[getInt(type + TP_ID)]--;
+        boolean gc = (getInt(type + TP_FLAGS) & FLAG_HAVE_GC) != 0;
+        immortalBytes += alloc.usableSize(gc ? obj - GC_HEAD_SIZE : obj);
+        return obj;
+    }
+
+    private long newTypeObject(String name, int kind, int flags, long basicsize, long itemsize, long[] refOffsets) {
+        long size = org.refheap.layout.TypeLayout.size(refOffsets.length);
+        long t = alloc.malloc(size);
+        immortalBytes += alloc.usableSize(t);
+        putLong(t, IMMORTAL);
+        putLong(t + TYPE, typeType);
+        putLong(t + TP_NAME, 0);
+        putLong(t + TP_BASICSIZE, basicsize);
+        putLong(t + TP_ITEMSIZE, itemsize);
+        putInt(t + TP_FLAGS, flags);
+        putInt(t + TP_KIND, kind);
+        int tid = typeCount;
+        putInt(t + TP_ID, tid);
+        putInt(t + TP_NREFS, refOffsets.length);
+        for (int i = 0; i < refOffsets.length; i++) {
+            putLong(t + TP_REFOFFS + 8L * i, refOffsets[i]);
+        }
+        if (tid == types.length) {
+            types = Arrays.copyOf(types, tid * 2);
+            liveByType = Arrays.copyOf(liveByType, tid * 2);
+        }
+        PyType pt = new PyType(this, name, tid, t, kind, flags, basicsize, itemsize, refOffsets.clone());
+        types[tid] = pt;
+        typeCount = tid + 1;
+        typesByName.put(name, pt);
+        return t;
+    }
+
+    /**
+     * Declares a struct type from an FFM {@link StructLayout}: its {@code ADDRESS} members are
+     * counted references to other objects of this heap (0 = NULL), the rest plain data. The
+     * payload is laid out exactly as {@code layout} says, from offset 16 of the object. A type with
+     * at least one reference is a container (it carries a GC head).
+     *
+     * @throws IllegalArgumentException when the name is taken or the layout cannot be stored
+     */
+    public StructType defineStruct(String name, StructLayout layout) {
+        checkOwner();
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a struct type needs a name");
+        }
+        if (typesByName.containsKey(name)) {
+            throw new IllegalArgumentException("a type named '" + name + "' already exists in heap #" + id);
+        }
+        StructType st = StructType.fromLayout(this, name, layout);
+        long basicsize = HEADER_SIZE + ((layout.byteSize() + 7) & -8L);
+        int flags = st.refOffsets().length > 0 ? FLAG_HAVE_GC : 0;
+        long t = newTypeObject(name, KIND_STRUCT, flags, basicsize, 0, st.refOffsets());
+        putLong(t + TP_NAME, immortal(newStrNoCheck(name)));
+        st.bind(types[getInt(t + TP_ID)]);
+        return st;
+    }
+
+    // ================================================================== atomic built-ins
+
+    /** The None singleton (immortal). */
+    public long none() {
+        return none;
+    }
+
+    /** The True or False singleton (immortal). */
+    public long bool(boolean value) {
+        return value ? pyTrue : pyFalse;
+    }
+
+    /** A new int; -5..256 return the immortal cached object, as CPython does. */
+    public long newInt(long value) {
+        checkOwner();
+        if (value >= -NSMALLNEGINTS && value < NSMALLPOSINTS) {
+            return smallInts[(int) value + NSMALLNEGINTS];
+        }
+        long o = allocObject(intType, HEADER_SIZE + 8, false);
+        putLong(o + VALUE, value);
+        return o;
+    }
+
+    /** The value of an int (or bool: True is 1). */
+    public long intValue(long obj) {
+        checkOwner();
+        checkLive(obj);
+        long t = getLong(obj + TYPE);
+        if (t != intType && t != boolType) {
+            throw wrongType(obj, "int");
+        }
+        return getLong(obj + VALUE);
+    }
+
+    public long newFloat(double value) {
+        checkOwner();
+        long o = allocObject(floatType, HEADER_SIZE + 8, false);
+        seg.set(JAVA_DOUBLE, o + VALUE - base, value);
+        return o;
+    }
+
+    public double floatValue(long obj) {
+        checkOwner();
+        checkType(obj, floatType, "float");
+        return seg.get(JAVA_DOUBLE, obj + VALUE - base);
+    }
+
+    /** Whether {@code obj} is True (or False). */
+    public boolean boolValue(long obj) {
+        checkOwner();
+        checkType(obj, boolType, "bool");
+        return obj == pyTrue;
+    }
+
+    /** A new str holding {@code value} as UTF-8, its hash computed now and cached. */
+    public long newStr(String value) {
+        checkOwner();
+        return newStrNoCheck(value);
+    }
+
+    private long newStrNoCheck(String value) {
+        return newBytesLike(strType, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public String strValue(long obj) {
+        checkOwner();
+        checkType(obj, strType, "str");
+        return new String(bytesOf(obj), StandardCharsets.UTF_8);
+    }
+
+    public long newBytes(byte[] value) {
+        checkOwner();
+        return newBytesLike(bytesType, value);
+    }
+
+    public byte[] bytesValue(long obj) {
+        checkOwner();
+        checkType(obj, bytesType, "bytes");
+        return bytesOf(obj);
+    }
+
+    private long newBytesLike(long type, byte[] data) {
+        long o = allocObject(type, STR_DATA + data.length, false);
+        putLong(o + STR_SIZE, data.length);
+        putLong(o + STR_HASH, Hashing.hashBytes(data));
+        MemorySegment.copy(data, 0, seg, JAVA_BYTE, o + STR_DATA - base, data.length);
+        return o;
+    }
+
+    private byte[] bytesOf(long obj) {
+        int n = (int) getLong(obj + STR_SIZE);
+        byte[] out = new byte[n];
+        MemorySegment.copy(seg, JAVA_BYTE, obj + STR_DATA - base, out, 0, n);
+        return out;
+    }
+
+    /** Operations on lists. */
+    public Lists lists() {
+        return lists;
+    }
+
+    /** Operations on dicts. */
+    public Dicts dicts() {
+        return dicts;
+    }
+
+    /** Operations on tuples. */
+    public Tuples tuples() {
+        return tuples;
+    }
+
+    /** Shorthand for {@code lists().newList()}. */
+    public long newList() {
+        return lists.newList();
+    }
+
+    /** Shorthand for {@code dicts().newDict()}. */
+    public long newDict() {
+        return dicts.newDict();
+    }
+
+    /** Shorthand for {@code tuples().newTuple(items)}. */
+    public long newTuple(long... items) {
+        return tuples.newTuple(items);
+    }
+
+    /** An owning handle that takes over the caller's reference to {@code obj} (no incref). */
+    public Ref own(long obj) {
+        checkOwner();
+        checkLive(obj);
+        return new Ref(this, obj);
+    }
+
+    /** An owning handle on a new reference to {@code obj} (increfs it). */
+    public Ref share(long obj) {
+        incref(obj);
+        return new Ref(this, obj);
+    }
+
+    // ================================================================== types
+
+    /** The type of a live object. */
+    public PyType typeOf(long obj) {
+        checkOwner();
+        checkLive(obj);
+        return types[getInt(getLong(obj + TYPE) + TP_ID)];
+    }
+
+    /** The type named {@code name}, or null. */
+    public PyType type(String name) {
+        return typesByName.get(name);
+    }
+
+    PyType typeById(int tid) {
+        return types[tid];
+    }
+
+    String typeName(long type) {
+        if (!isTypeObject(type)) {
+            return "?";
+        }
+        return types[getInt(type + TP_ID)].name;
+    }
+
+    // ================================================================== figures
+
+    /** Live objects, immortal ones not counted. */
+    public long liveObjects() {
+        return liveObjects;
+    }
+
+    /** Bytes of blocks in use (objects and their item blocks), immortal objects and types not counted. */
+    public long bytesInUse() {
+        return alloc.bytesInUse() - immortalBytes;
+    }
+
+    /** A snapshot of every figure; allocates, so not for hot loops. */
+    public HeapStats stats() {
+        checkOwner();
+        Map<String, Long> byType = new LinkedHashMap<>();
+        for (int i = 0; i < typeCount; i++) {
+            if (liveByType[i] != 0) {
+                byType.put(types[i].name, liveByType[i]);
+            }
+        }
+        long[] blocks = new long[org.refheap.alloc.SizeClasses.NB_SMALL_SIZE_CLASSES];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = alloc.blocksInUse(i);
+        }
+        return new HeapStats(liveObjects, byType, bytesInUse(), alloc.peakBytesInUse() - immortalBytes,
+                alloc.bytesCommitted(), alloc.arenasInUse(), alloc.arenasReleased(), alloc.arenasAllocated(),
+                blocks, alloc.largeRunsInUse(), alloc.largeBytesInUse(), alloc.limitBytes());
+    }
+
+    /** Live objects of the type named {@code name} (0 if no such type). */
+    public long liveObjects(String typeName) {
+        PyType t = typesByName.get(typeName);
+        return t == null ? 0 : liveByType[t.id];
+    }
+
+    // ================================================================== close
+
+    /**
+     * Frees everything at once: the whole reservation is unmapped. Any later use of this heap or of
+     * an address from it is an {@link IllegalStateException}. Closing twice is allowed.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        checkOwner();
+        closed = true;
+        synchronized (OPEN) {
+            OPEN.remove(this);
+        }
+        reservation.close();
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public String toString() {
+        return "Heap#" + id + (closed ? "(closed)" : "[0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(limit)
+                + "), " + liveObjects + " live objects, " + bytesInUse() + " bytes in use");
+    }
+
+    // ================================================================== checks
+
+    void checkOwner() {
+        if (Thread.currentThread() != owner) {
+            throw new WrongThreadException("heap #" + id + " belongs to thread '" + owner.getName()
+                    + "'; it was used from thread '" + Thread.currentThread().getName() + "'");
+        }
+        if (closed) {
+            throw new IllegalStateException("heap #" + id + " is closed");
+        }
+    }
+
+    /** Checks that {@code obj} is a live object of this heap and returns its count. */
+    long checkLive(long obj) {
+        long rc = liveCount(obj);
+        if (rc > 0) {
+            return rc;
+        }
+        throw badObject(obj, rc);
+    }
+
+    private long checkLiveForDecref(long obj) {
+        long rc = liveCount(obj);
+        if (rc > 0) {
+            return rc;
+        }
+        if (rc == FREED) {
+            throw new RefcountException("refcount of " + describe(obj) + " would drop below zero: the object was freed");
+        }
+        throw badObject(obj, rc);
+    }
+
+    /**
+     * The count of {@code obj} if it is a live object of this heap; 0 for an address that holds no
+     * object; -1 when it is not even aligned or in range; {@link #FREED} for a freed object.
+     */
+    private long liveCount(long obj) {
+        long off = obj - base;
+        if (off < 0 || obj >= limit - HEADER_SIZE || (obj & 15) != 0) {
+            return -1;
+        }
+        long rc = seg.get(JAVA_LONG, off);
+        long type = seg.get(JAVA_LONG, off + TYPE);
+        if (!isTypeObject(type)) {
+            // Debug mode poisons freed blocks, type field included.
+            return debug && (type == DEAD_WORD || rc == DEAD_WORD) ? FREED : 0;
+        }
+        if (rc <= 0) {
+            return FREED;
+        }
+        if (debug && !debugVerify(obj, type)) {
+            return 0;
+        }
+        return rc;
+    }
+
+    private boolean debugVerify(long obj, long type) {
+        boolean gc = (getInt(type + TP_FLAGS) & FLAG_HAVE_GC) != 0;
+        return alloc.isAllocated(gc ? obj - GC_HEAD_SIZE : obj) || getLong(obj) >= IMMORTAL;
+    }
+
+    boolean isTypeObject(long t) {
+        long off = t - base;
+        return off >= 0 && t < limit - TP_REFOFFS && (t & 15) == 0 && seg.get(JAVA_LONG, off + TYPE) == typeType;
+    }
+
+    void checkType(long obj, long type, String expected) {
+        checkLive(obj);
+        if (getLong(obj + TYPE) != type) {
+            throw wrongType(obj, expected);
+        }
+    }
+
+    /** Checks a value about to be stored: a live object of this heap. Returns nothing; throws. */
+    void checkValue(long value, String where) {
+        long rc = liveCount(value);
+        if (rc <= 0) {
+            RefHeapException e = badObject(value, rc);
+            throw new NotAnObjectException("cannot store " + where + ": " + e.getMessage());
+        }
+    }
+
+    RefHeapException badObject(long obj, long rc) {
+        if (rc == FREED) {
+            return new UseAfterFreeException("use of freed object " + describe(obj));
+        }
+        String owner = ownerOf(obj);
+        if (owner != null) {
+            return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
+                    + ": it belongs to " + owner);
+        }
+        if (obj == 0) {
+            return new NotAnObjectException("NULL (0) is not an object; use heap.none() for None");
+        }
+        long off = obj - base;
+        if (off < 0 || obj >= limit) {
+            return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
+                    + ": it lies outside the heap's range [0x" + Long.toHexString(base) + ", 0x"
+                    + Long.toHexString(limit) + ")");
+        }
+        return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
+                + ": no object header there" + ((obj & 15) != 0 ? " (objects are 16-byte aligned)" : ""));
+    }
+
+    private String ownerOf(long obj) {
+        synchronized (OPEN) {
+            for (Heap h : OPEN) {
+                if (h != this && obj >= h.base && obj < h.limit) {
+                    return "heap #" + h.id;
+                }
+            }
+        }
+        return null;
+    }
+
+    WrongTypeException wrongType(long obj, String expected) {
+        return new WrongTypeException(describe(obj) + " is not a " + expected);
+    }
+
+    /** "0x7f3a00001040 (list, refcount 2)", safe on any address. */
+    String describe(long obj) {
+        StringBuilder sb = new StringBuilder("0x").append(Long.toHexString(obj));
+        long off = obj - base;
+        if (off < 0 || obj >= limit - HEADER_SIZE) {
+            return sb.append(" (outside heap #").append(id).append(')').toString();
+        }
+        long type = seg.get(JAVA_LONG, off + TYPE);
+        long rc = seg.get(JAVA_LONG, off);
+        sb.append(" (type ").append(isTypeObject(type) ? typeName(type) : debug ? "unknown: memory poisoned" : "?");
+        if (rc >= IMMORTAL) {
+            sb.append(", immortal");
+        } else {
+            sb.append(", refcount ").append(rc <= 0 ? "0, freed" : Long.toString(rc));
+        }
+        return sb.append(')').toString();
+    }
+
+    // ================================================================== memory access (no checks)
+
+    long getLong(long address) {
+        return seg.get(JAVA_LONG, address - base);
+    }
+
+    void putLong(long address, long value) {
+        seg.set(JAVA_LONG, address - base, value);
+    }
+
+    int getInt(long address) {
+        return seg.get(JAVA_INT, address - base);
+    }
+
+    void putInt(long address, int value) {
+        seg.set(JAVA_INT, address - base, value);
+    }
+
+    long kindOf(long obj) {
+        return getInt(getLong(obj + TYPE) + TP_KIND);
+    }
+}

@@ -1,0 +1,61 @@
+package org.refheap;
+
+import org.refheap.alloc.Obmalloc;
+import org.refheap.alloc.ReleasePolicy;
+
+/**
+ * How a heap is made. Immutable; each {@code with*} returns a copy.
+ *
+ * @param maxBytes      address space to reserve, the most the heap can ever hold; rounded up to whole
+ *                      1 MiB arenas. Reserving costs no memory until pages are touched.
+ * @param preTouchBytes bytes at the start of the heap to commit (touch) at creation and never give
+ *                      back, like the JVM's {@code AlwaysPreTouch}: the first touch of a 4 KiB page
+ *                      costs microseconds, far more than an allocation, so a latency-bound program
+ *                      pays it up front. Rounded up to whole arenas.
+ * @param releasePolicy what happens to arenas that become empty
+ * @param debug         poison fresh ({@code 0xCB}) and freed ({@code 0xDD}) memory and verify every
+ *                      address against the allocator (like {@code PYTHONMALLOC=debug}); also on with
+ *                      {@code -Drefheap.debug=true}
+ */
+public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releasePolicy, boolean debug) {
+    public static final long DEFAULT_MAX_BYTES = 1L << 30;
+    /** Enough for the built-in types and singletons with room to spare. */
+    public static final long MIN_MAX_BYTES = 2L * Obmalloc.ARENA_SIZE;
+
+    public HeapConfig {
+        if (maxBytes < MIN_MAX_BYTES) {
+            throw new IllegalArgumentException("maxBytes must be at least " + MIN_MAX_BYTES + ": " + maxBytes);
+        }
+        if (maxBytes > (1L << 46)) {
+            throw new IllegalArgumentException("maxBytes must be at most 64 TiB: " + maxBytes);
+        }
+        maxBytes = (maxBytes + Obmalloc.ARENA_SIZE - 1) & -(long) Obmalloc.ARENA_SIZE;
+        if (preTouchBytes < 0 || preTouchBytes > maxBytes) {
+            throw new IllegalArgumentException("preTouchBytes must be within 0.." + maxBytes + ": " + preTouchBytes);
+        }
+        if (releasePolicy == null) {
+            throw new IllegalArgumentException("releasePolicy must not be null");
+        }
+    }
+
+    /** 1 GiB reserved, nothing pre-touched, {@link ReleasePolicy#FOOTPRINT}, debug from -Drefheap.debug. */
+    public static HeapConfig defaults() {
+        return new HeapConfig(DEFAULT_MAX_BYTES, 0, ReleasePolicy.FOOTPRINT, Boolean.getBoolean("refheap.debug"));
+    }
+
+    public HeapConfig withMaxBytes(long bytes) {
+        return new HeapConfig(bytes, preTouchBytes, releasePolicy, debug);
+    }
+
+    public HeapConfig withPreTouchBytes(long bytes) {
+        return new HeapConfig(maxBytes, bytes, releasePolicy, debug);
+    }
+
+    public HeapConfig withReleasePolicy(ReleasePolicy policy) {
+        return new HeapConfig(maxBytes, preTouchBytes, policy, debug);
+    }
+
+    public HeapConfig withDebug(boolean on) {
+        return new HeapConfig(maxBytes, preTouchBytes, releasePolicy, on);
+    }
+}

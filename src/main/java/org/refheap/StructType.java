@@ -1,0 +1,318 @@
+package org.refheap;
+
+import java.lang.foreign.AddressLayout;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_CHAR;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static org.refheap.layout.ObjectLayout.HEADER_SIZE;
+
+/**
+ * A struct type a user declared from an FFM {@link StructLayout} ({@link Heap#defineStruct}). Its
+ * instances are objects whose payload is that layout, placed at offset 16 after the header:
+ *
+ * <pre>
+ *  offset      size  field
+ *  -16 (GC)      16  GC head, only if the layout has an ADDRESS member
+ *    0            8  ob_refcnt
+ *    8            8  ob_type   (this type)
+ *   16 + m.off   m   each member m of the layout; ADDRESS members are counted references
+ * </pre>
+ *
+ * Fields are reached through {@link Field} handles resolved once by name: each access checks the
+ * object is a live instance of this type (two reads and a compare) and allocates nothing.
+ */
+public final class StructType {
+    private final Heap heap;
+    private final String name;
+    private final StructLayout layout;
+    private final long payloadBytes;
+    private final long[] refOffsets;
+    private final Map<String, Field> fields;
+    private PyType type;
+    private long typeAddress;
+    private boolean container;
+
+    private StructType(Heap heap, String name, StructLayout layout, long[] refOffsets, Map<String, Field> fields) {
+        this.heap = heap;
+        this.name = name;
+        this.layout = layout;
+        this.payloadBytes = (layout.byteSize() + 7) & -8L;
+        this.refOffsets = refOffsets;
+        this.fields = fields;
+    }
+
+    static StructType fromLayout(Heap heap, String name, StructLayout layout) {
+        if (layout == null) {
+            throw new IllegalArgumentException("struct type '" + name + "' needs a layout");
+        }
+        if (layout.byteAlignment() > 16) {
+            throw new IllegalArgumentException("struct type '" + name + "': alignment " + layout.byteAlignment()
+                    + " exceeds the 16 bytes objects are aligned to");
+        }
+        if (layout.byteSize() > (1L << 30)) {
+            throw new IllegalArgumentException("struct type '" + name + "' is too large: " + layout.byteSize() + " bytes");
+        }
+        record Member(String name, long offset, int kind) {
+        }
+        List<Member> members = new ArrayList<>();
+        List<Long> refs = new ArrayList<>();
+        long offset = 0;
+        for (MemoryLayout m : layout.memberLayouts()) {
+            long at = offset;
+            offset += m.byteSize();
+            if (m instanceof PaddingLayout) {
+                continue;
+            }
+            String fname = m.name().orElseThrow(() -> new IllegalArgumentException("struct type '" + name
+                    + "': the member at offset " + at + " has no name (use withName)"));
+            if (!(m instanceof ValueLayout v)) {
+                throw new IllegalArgumentException("struct type '" + name + "': member '" + fname
+                        + "' is a " + m.getClass().getSimpleName() + "; only value and address members are supported");
+            }
+            int kind = kindOf(v, name, fname);
+            if (kind == Field.REF) {
+                if (v.byteSize() != 8 || (at & 7) != 0) {
+                    throw new IllegalArgumentException("struct type '" + name + "': reference '" + fname
+                            + "' must be 8 bytes at an 8-aligned offset");
+                }
+                refs.add(HEADER_SIZE + at);
+            }
+            for (Member seen : members) {
+                if (seen.name.equals(fname)) {
+                    throw new IllegalArgumentException("struct type '" + name + "': two members named '" + fname + "'");
+                }
+            }
+            members.add(new Member(fname, HEADER_SIZE + at, kind));
+        }
+        StructType st = new StructType(heap, name, layout, refs.stream().mapToLong(Long::longValue).toArray(),
+                new LinkedHashMap<>());
+        for (Member m : members) {
+            st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind));
+        }
+        return st;
+    }
+
+    private static int kindOf(ValueLayout v, String type, String field) {
+        if (v instanceof AddressLayout) {
+            return Field.REF;
+        }
+        Class<?> c = v.carrier();
+        if (c == long.class) {
+            return Field.LONG;
+        } else if (c == int.class) {
+            return Field.INT;
+        } else if (c == short.class) {
+            return Field.SHORT;
+        } else if (c == byte.class || c == boolean.class) {
+            return Field.BYTE;
+        } else if (c == char.class) {
+            return Field.CHAR;
+        } else if (c == double.class) {
+            return Field.DOUBLE;
+        } else if (c == float.class) {
+            return Field.FLOAT;
+        }
+        throw new IllegalArgumentException("struct type '" + type + "': member '" + field + "' has unsupported carrier " + c);
+    }
+
+    void bind(PyType t) {
+        this.type = t;
+        this.typeAddress = t.address;
+        this.container = t.isContainer();
+    }
+
+    long[] refOffsets() {
+        return refOffsets;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public PyType type() {
+        return type;
+    }
+
+    public StructLayout layout() {
+        return layout;
+    }
+
+    /** The field named {@code name}. */
+    public Field field(String fieldName) {
+        Field f = fields.get(fieldName);
+        if (f == null) {
+            throw new IllegalArgumentException("struct type '" + name + "' has no field '" + fieldName + "'; it has "
+                    + fields.keySet());
+        }
+        return f;
+    }
+
+    /** The fields in layout order. */
+    public Map<String, Field> fields() {
+        return Collections.unmodifiableMap(fields);
+    }
+
+    /** A new instance: count 1, every field zero, every reference NULL. */
+    public long allocate() {
+        heap.checkOwner();
+        long obj = heap.allocObject(typeAddress, HEADER_SIZE + payloadBytes, container);
+        for (long o = HEADER_SIZE; o < HEADER_SIZE + payloadBytes; o += 8) {
+            heap.putLong(obj + o, 0);
+        }
+        return obj;
+    }
+
+    /** Whether {@code obj} is a live instance of this type. */
+    public boolean isInstance(long obj) {
+        return heap.isLive(obj) && heap.getLong(obj + 8) == typeAddress;
+    }
+
+    void check(long obj) {
+        heap.checkOwner();
+        heap.checkType(obj, typeAddress, name);
+    }
+
+    @Override
+    public String toString() {
+        return "struct " + name + fields.keySet();
+    }
+
+    /**
+     * One member of the struct. Integral members read and write as {@code long} (narrowed on
+     * write), floating ones as {@code double}, ADDRESS members as references.
+     */
+    public final class Field {
+        static final int LONG = 0;
+        static final int INT = 1;
+        static final int SHORT = 2;
+        static final int BYTE = 3;
+        static final int CHAR = 4;
+        static final int DOUBLE = 5;
+        static final int FLOAT = 6;
+        static final int REF = 7;
+        private static final String[] KIND_NAMES = {"long", "int", "short", "byte", "char", "double", "float", "reference"};
+
+        final String name;
+        final long offset;
+        final int kind;
+
+        Field(String name, long offset, int kind) {
+            this.name = name;
+            this.offset = offset;
+            this.kind = kind;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        /** Offset from the object address. */
+        public long offset() {
+            return offset;
+        }
+
+        public boolean isReference() {
+            return kind == REF;
+        }
+
+        public long getLong(long obj) {
+            check(obj);
+            long a = obj + offset - heap.base;
+            return switch (kind) {
+                case LONG -> heap.seg.get(JAVA_LONG, a);
+                case INT -> heap.seg.get(JAVA_INT, a);
+                case SHORT -> heap.seg.get(JAVA_SHORT, a);
+                case BYTE -> heap.seg.get(JAVA_BYTE, a);
+                case CHAR -> heap.seg.get(JAVA_CHAR, a);
+                default -> throw kindMismatch("an integral");
+            };
+        }
+
+        public void setLong(long obj, long value) {
+            check(obj);
+            long a = obj + offset - heap.base;
+            switch (kind) {
+                case LONG -> heap.seg.set(JAVA_LONG, a, value);
+                case INT -> heap.seg.set(JAVA_INT, a, (int) value);
+                case SHORT -> heap.seg.set(JAVA_SHORT, a, (short) value);
+                case BYTE -> heap.seg.set(JAVA_BYTE, a, (byte) value);
+                case CHAR -> heap.seg.set(JAVA_CHAR, a, (char) value);
+                default -> throw kindMismatch("an integral");
+            }
+        }
+
+        public double getDouble(long obj) {
+            check(obj);
+            long a = obj + offset - heap.base;
+            return switch (kind) {
+                case DOUBLE -> heap.seg.get(JAVA_DOUBLE, a);
+                case FLOAT -> heap.seg.get(JAVA_FLOAT, a);
+                default -> throw kindMismatch("a floating-point");
+            };
+        }
+
+        public void setDouble(long obj, double value) {
+            check(obj);
+            long a = obj + offset - heap.base;
+            switch (kind) {
+                case DOUBLE -> heap.seg.set(JAVA_DOUBLE, a, value);
+                case FLOAT -> heap.seg.set(JAVA_FLOAT, a, (float) value);
+                default -> throw kindMismatch("a floating-point");
+            }
+        }
+
+        /** The referenced object (a borrowed reference: not incref'd), or 0 for NULL. */
+        public long getRef(long obj) {
+            check(obj);
+            if (kind != REF) {
+                throw kindMismatch("a reference");
+            }
+            return heap.getLong(obj + offset);
+        }
+
+        /**
+         * Stores a reference to {@code value} (0 clears the field): increfs {@code value}, then
+         * decrefs the object the field held before, which may free it.
+         */
+        public void setRef(long obj, long value) {
+            check(obj);
+            if (kind != REF) {
+                throw kindMismatch("a reference");
+            }
+            if (value != 0) {
+                heap.checkValue(value, "in " + name + "." + this.name);
+                heap.increfNoCheck(value);
+            }
+            long slot = obj + offset;
+            long old = heap.getLong(slot);
+            heap.putLong(slot, value);
+            if (old != 0) {
+                heap.decrefNoCheck(old);
+            }
+        }
+
+        private WrongTypeException kindMismatch(String expected) {
+            return new WrongTypeException("field " + StructType.this.name + "." + name + " is a " + KIND_NAMES[kind]
+                    + " field, not " + expected + " one");
+        }
+
+        @Override
+        public String toString() {
+            return StructType.this.name + "." + name + ": " + KIND_NAMES[kind] + " @" + offset;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package org.refheap;
+
+import static org.refheap.layout.BuiltinLayouts.TUPLE_ITEMS;
+import static org.refheap.layout.BuiltinLayouts.TUPLE_SIZE;
+
+/** Operations on tuples: immutable, items set once at creation. Get one from {@link Heap#tuples()}. */
+public final class Tuples {
+    private final Heap heap;
+    private final long tupleType;
+
+    Tuples(Heap heap) {
+        this.heap = heap;
+        this.tupleType = heap.tupleType;
+    }
+
+    /**
+     * A new tuple holding {@code items} (each incref'd). {@code ()} is the immortal empty tuple.
+     * Every item is checked before anything is allocated.
+     */
+    public long newTuple(long... items) {
+        heap.checkOwner();
+        for (long item : items) {
+            heap.checkValue(item, "in a tuple");
+        }
+        if (items.length == 0) {
+            return heap.emptyTuple;
+        }
+        long t = heap.allocObject(tupleType, TUPLE_ITEMS + 8L * items.length, true);
+        heap.putLong(t + TUPLE_SIZE, items.length);
+        for (int i = 0; i < items.length; i++) {
+            heap.increfNoCheck(items[i]);
+            heap.putLong(t + TUPLE_ITEMS + 8L * i, items[i]);
+        }
+        return t;
+    }
+
+    public long size(long tuple) {
+        check(tuple);
+        return heap.getLong(tuple + TUPLE_SIZE);
+    }
+
+    /** The item at {@code index}: a borrowed reference. */
+    public long get(long tuple, long index) {
+        check(tuple);
+        long n = heap.getLong(tuple + TUPLE_SIZE);
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("index " + index + " out of range for tuple 0x"
+                    + Long.toHexString(tuple) + " of size " + n);
+        }
+        return heap.getLong(tuple + TUPLE_ITEMS + 8 * index);
+    }
+
+    private void check(long tuple) {
+        heap.checkOwner();
+        heap.checkType(tuple, tupleType, "tuple");
+    }
+}

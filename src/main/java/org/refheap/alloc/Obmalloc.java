@@ -1,0 +1,708 @@
+package org.refheap.alloc;
+
+import org.refheap.HeapExhaustedException;
+import org.refheap.memory.Reservation;
+
+import java.lang.foreign.MemorySegment;
+import java.util.BitSet;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The block allocator of one heap: CPython's obmalloc, written again over one reserved range.
+ *
+ * <h2>Notation and drawing</h2>
+ * <pre>
+ *  reservation (aligned to 1 MiB)
+ *  +-----------+-----------+-----------+-----------+----
+ *  | arena 0   | arena 1   | arena 2   | arena 3   | ...      an arena is 1 MiB
+ *  +-----------+-----------+-----------+-----------+----
+ *   POOLS       PAGES       HUGE       HUGE_TAIL             its kind, in {@code kind[]}
+ *
+ *  a POOLS arena: 64 pools of 16 KiB, each holding blocks of one size class
+ *  +------+------+------+-----+------+
+ *  |pool 0|pool 1|pool 2| ... |pool63|     pools are carved lazily: poolBump counts the ones used
+ *  +------+------+------+-----+------+
+ *  a pool: | header (48 B, see PoolHeader) | block | block | ... |  blocks carved lazily
+ *
+ *  a PAGES arena: 256 pages of 4 KiB, handed out as runs of whole pages (requests over 512 bytes)
+ *  a HUGE run: k contiguous arenas for one request over 1 MiB
+ * </pre>
+ *
+ * <h2>Algorithm</h2>
+ * <ol>
+ * <li>A small request (1..512 bytes) is rounded to its class ({@link SizeClasses}) and served from
+ *     the first pool of {@code usedpools[class]}: pop its free list; when the list runs dry, carve
+ *     the next never-used block; when there is none, the pool is full and leaves the list.</li>
+ * <li>With no used pool for the class, take a pool from the first <em>usable</em> arena: the list of
+ *     arenas with a free pool, kept sorted by ascending free pools so that allocations fill the
+ *     fullest arenas and nearly empty ones get a chance to drain ({@code nfp2lasta} keeps the order
+ *     in O(1), as in CPython 3.8+, bpo-37029). With no usable arena, take a new arena.</li>
+ * <li>A free pushes the block on its pool's LIFO list. A pool that was full goes back to the front
+ *     of its class's list; a pool that becomes empty returns to its arena; an arena whose every pool
+ *     is empty is released (see {@link ReleasePolicy}).</li>
+ * <li>A large request takes the first run of enough free pages in a PAGES arena (first fit over a
+ *     256-bit map per arena), or k whole arenas when it is larger than one arena.</li>
+ * </ol>
+ *
+ * Arena metadata lives in Java arrays (as CPython keeps {@code arena_object}s outside the arenas);
+ * pool headers live in the pools. Addresses are real addresses; every access goes through the
+ * reservation's segment and is bounds checked. Not thread safe: the owning heap is confined.
+ */
+public final class Obmalloc {
+    public static final int ARENA_SHIFT = 20;
+    public static final int ARENA_SIZE = 1 << ARENA_SHIFT;
+    public static final int POOL_SHIFT = 14;
+    public static final int POOL_SIZE = 1 << POOL_SHIFT;
+    public static final int POOLS_PER_ARENA = ARENA_SIZE / POOL_SIZE;
+    public static final int PAGE_SHIFT = 12;
+    public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+    public static final int PAGES_PER_ARENA = ARENA_SIZE / PAGE_SIZE;
+
+    static final byte FREE = 0;
+    static final byte POOLS = 1;
+    static final byte PAGES = 2;
+    static final byte HUGE = 3;
+    static final byte HUGE_TAIL = 4;
+
+    private static final long POOL_MASK = ~((long) POOL_SIZE - 1);
+    private static final int NONE = -1;
+
+    private final Reservation reservation;
+    private final MemorySegment seg;
+    private final long base;
+    private final int maxArenas;
+    private final long limitBytes;
+    private final ReleasePolicy policy;
+    private final int pinnedArenas;
+
+    // --- hot: the small-object path ---
+    private final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    private final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    private long bytesInUse;
+    private long peakBytesInUse;
+
+    // --- arenas ---
+    private final byte[] kind;
+    private final int[] nfreepools;
+    private final int[] poolBump;
+    private final long[] freepools;
+    private final int[] nextUsable;
+    private final int[] prevUsable;
+    private final int[] nfp2lasta = new int[POOLS_PER_ARENA + 1];
+    private int usableHead = NONE;
+    private final BitSet used = new BitSet();
+    /** Free arenas whose pages are still committed (spares, pinned, or all of them under LATENCY). */
+    private final BitSet committedFree = new BitSet();
+    private int spares;
+    private final int[] committedHigh;
+    private long committedBytes;
+    private int arenasInUse;
+    private long arenasReleased;
+    private long arenasAllocated;
+
+    // --- large runs ---
+    private final long[][] pageBits;
+    private final short[][] runPages;
+    private final int[] freePages;
+    private int[] pageArenas = new int[16];
+    private int pageArenaCount;
+    private final int[] hugeArenas;
+    private long largeBytesInUse;
+    private long largeRunsInUse;
+
+    /**
+     * @param reservation the address range to carve; its base must be arena aligned
+     * @param pretouchBytes bytes at the start to commit now and never release
+     */
+    public Obmalloc(Reservation reservation, ReleasePolicy policy, long pretouchBytes) {
+        if ((reservation.base() & (ARENA_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException("reservation base 0x" + Long.toHexString(reservation.base())
+                    + " is not aligned to the 1 MiB arena size");
+        }
+        this.reservation = reservation;
+        this.seg = reservation.segment();
+        this.base = reservation.base();
+        this.maxArenas = (int) (reservation.size() >>> ARENA_SHIFT);
+        this.limitBytes = (long) maxArenas << ARENA_SHIFT;
+        this.policy = policy;
+        this.kind = new byte[maxArenas];
+        this.nfreepools = new int[maxArenas];
+        this.poolBump = new int[maxArenas];
+        this.freepools = new long[maxArenas];
+        this.nextUsable = new int[maxArenas];
+        this.prevUsable = new int[maxArenas];
+        this.committedHigh = new int[maxArenas];
+        this.pageBits = new long[maxArenas][];
+        this.runPages = new short[maxArenas][];
+        this.freePages = new int[maxArenas];
+        this.hugeArenas = new int[maxArenas];
+        java.util.Arrays.fill(nfp2lasta, NONE);
+        int pin = (int) Math.min(maxArenas, (pretouchBytes + ARENA_SIZE - 1) >>> ARENA_SHIFT);
+        this.pinnedArenas = pin;
+        for (int a = 0; a < pin; a++) {
+            reservation.touch(arenaAddress(a), ARENA_SIZE);
+            committedHigh[a] = ARENA_SIZE;
+            committedBytes += ARENA_SIZE;
+            committedFree.set(a);
+        }
+    }
+
+    // ------------------------------------------------------------------ allocation
+
+    /**
+     * Allocates {@code nbytes} (at least 1) and returns the block's address, 16-byte aligned.
+     * The block's contents are undefined (zero if never used).
+     *
+     * @throws HeapExhaustedException when the heap's maximum is reached; nothing changes then
+     */
+    public long malloc(long nbytes) {
+        if (nbytes <= SizeClasses.SMALL_REQUEST_THRESHOLD) {
+            return mallocSmall(SizeClasses.index((int) nbytes));
+        }
+        return mallocLarge(nbytes);
+    }
+
+    /** Allocates one block of size class {@code szidx}. The fast path of {@link #malloc}. */
+    public long mallocSmall(int szidx) {
+        long pool = usedpools[szidx];
+        if (pool == 0) {
+            return newPoolAndBlock(szidx);
+        }
+        long block = getLong(pool + PoolHeader.FREEBLOCK);
+        long next = ~getLong(block);
+        if (next == 0) {
+            next = extendPool(pool, szidx);
+        }
+        putLong(pool + PoolHeader.FREEBLOCK, next);
+        putInt(pool + PoolHeader.COUNT, getInt(pool + PoolHeader.COUNT) + 1);
+        blocksInUse[szidx]++;
+        addBytes(SizeClasses.size(szidx));
+        return block;
+    }
+
+    /**
+     * The pool's free list ran dry: carve the next never-used block, or, when there is none, take the
+     * now full pool off its class's list. Returns the new head of the free list (0 when full).
+     */
+    private long extendPool(long pool, int szidx) {
+        int nextoffset = getInt(pool + PoolHeader.NEXTOFFSET);
+        if (nextoffset <= getInt(pool + PoolHeader.MAXNEXTOFFSET)) {
+            long fresh = pool + nextoffset;
+            putLong(fresh, ~0L);
+            putInt(pool + PoolHeader.NEXTOFFSET, nextoffset + SizeClasses.size(szidx));
+            return fresh;
+        }
+        // Full: it was first in usedpools[szidx], so the list now starts at its successor.
+        long nextpool = getLong(pool + PoolHeader.NEXTPOOL);
+        usedpools[szidx] = nextpool;
+        if (nextpool != 0) {
+            putLong(nextpool + PoolHeader.PREVPOOL, 0);
+        }
+        return 0;
+    }
+
+    private long newPoolAndBlock(int szidx) {
+        if (usableHead == NONE) {
+            int a = takeArena(POOLS, SizeClasses.size(szidx));
+            nfreepools[a] = POOLS_PER_ARENA;
+            poolBump[a] = 0;
+            freepools[a] = 0;
+            nextUsable[a] = NONE;
+            prevUsable[a] = NONE;
+            usableHead = a;
+            nfp2lasta[POOLS_PER_ARENA] = a;
+        }
+        int a = usableHead;
+        long pool = freepools[a];
+        if (pool != 0) {
+            freepools[a] = getLong(pool + PoolHeader.NEXTPOOL);
+        } else {
+            int p = poolBump[a]++;
+            pool = arenaAddress(a) + ((long) p << POOL_SHIFT);
+            noteCommitted(a, (p + 1) << POOL_SHIFT);
+        }
+        // a was the first usable arena and so the fullest; it stays first with one pool fewer.
+        int nf = nfreepools[a];
+        if (nfp2lasta[nf] == a) {
+            nfp2lasta[nf] = NONE;
+        }
+        if (nf > 1) {
+            nfp2lasta[nf - 1] = a;
+        }
+        nfreepools[a] = nf - 1;
+        if (nf == 1) {
+            usableHead = nextUsable[a];
+            if (usableHead != NONE) {
+                prevUsable[usableHead] = NONE;
+            }
+            nextUsable[a] = NONE;
+        }
+        int size = SizeClasses.size(szidx);
+        long block = pool + PoolHeader.SIZE;
+        long second = block + size;
+        putInt(pool + PoolHeader.COUNT, 1);
+        putInt(pool + PoolHeader.SZIDX, szidx);
+        putLong(pool + PoolHeader.FREEBLOCK, second);
+        putLong(second, ~0L);
+        putLong(pool + PoolHeader.NEXTPOOL, 0);
+        putLong(pool + PoolHeader.PREVPOOL, 0);
+        putInt(pool + PoolHeader.ARENAINDEX, a);
+        putInt(pool + PoolHeader.NEXTOFFSET, PoolHeader.SIZE + 2 * size);
+        putInt(pool + PoolHeader.MAXNEXTOFFSET, POOL_SIZE - size);
+        usedpools[szidx] = pool;
+        blocksInUse[szidx]++;
+        addBytes(size);
+        return block;
+    }
+
+    private long mallocLarge(long nbytes) {
+        if (nbytes <= 0) {
+            throw new IllegalArgumentException("allocation size must be positive: " + nbytes);
+        }
+        long pagesL = (nbytes + PAGE_SIZE - 1) >>> PAGE_SHIFT;
+        if (pagesL > PAGES_PER_ARENA) {
+            return mallocHuge(nbytes);
+        }
+        int pages = (int) pagesL;
+        for (int i = 0; i < pageArenaCount; i++) {
+            int a = pageArenas[i];
+            if (freePages[a] >= pages) {
+                int at = findRun(pageBits[a], pages);
+                if (at >= 0) {
+                    return takeRun(a, at, pages);
+                }
+            }
+        }
+        int a = takeArena(PAGES, nbytes);
+        if (pageBits[a] == null) {
+            pageBits[a] = new long[PAGES_PER_ARENA / 64];
+            runPages[a] = new short[PAGES_PER_ARENA];
+        }
+        freePages[a] = PAGES_PER_ARENA;
+        if (pageArenaCount == pageArenas.length) {
+            pageArenas = java.util.Arrays.copyOf(pageArenas, pageArenaCount * 2);
+        }
+        pageArenas[pageArenaCount++] = a;
+        return takeRun(a, 0, pages);
+    }
+
+    private long takeRun(int a, int at, int pages) {
+        long[] bits = pageBits[a];
+        for (int p = at; p < at + pages; p++) {
+            bits[p >>> 6] |= 1L << p;
+        }
+        runPages[a][at] = (short) pages;
+        freePages[a] -= pages;
+        noteCommitted(a, (at + pages) << PAGE_SHIFT);
+        long bytes = (long) pages << PAGE_SHIFT;
+        largeBytesInUse += bytes;
+        largeRunsInUse++;
+        addBytes(bytes);
+        return arenaAddress(a) + ((long) at << PAGE_SHIFT);
+    }
+
+    /** First fit: the lowest page that starts {@code pages} clear bits, or -1. */
+    static int findRun(long[] bits, int pages) {
+        int run = 0;
+        for (int p = 0; p < PAGES_PER_ARENA; p++) {
+            if ((bits[p >>> 6] & (1L << p)) == 0) {
+                if (++run == pages) {
+                    return p - pages + 1;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        return -1;
+    }
+
+    private long mallocHuge(long nbytes) {
+        long arenasL = (nbytes + ARENA_SIZE - 1) >>> ARENA_SHIFT;
+        if (arenasL > maxArenas) {
+            throw exhausted(nbytes, arenasL + " arenas needed, " + maxArenas + " in the whole heap");
+        }
+        int k = (int) arenasL;
+        int start = used.nextClearBit(0);
+        while (true) {
+            if (start + k > maxArenas) {
+                throw exhausted(nbytes, "no run of " + k + " free arenas; " + arenasInUse + " of " + maxArenas
+                        + " arenas in use");
+            }
+            int nextUsed = used.nextSetBit(start);
+            if (nextUsed < 0 || nextUsed >= start + k) {
+                break;
+            }
+            start = used.nextClearBit(nextUsed);
+        }
+        for (int a = start; a < start + k; a++) {
+            claim(a, a == start ? HUGE : HUGE_TAIL);
+            noteCommitted(a, ARENA_SIZE);
+        }
+        hugeArenas[start] = k;
+        long bytes = (long) k << ARENA_SHIFT;
+        largeBytesInUse += bytes;
+        largeRunsInUse++;
+        addBytes(bytes);
+        return arenaAddress(start);
+    }
+
+    /** A free arena for {@code k}, committed ones first, else the lowest never used or released one. */
+    private int takeArena(byte k, long forRequest) {
+        int a = committedFree.nextSetBit(0);
+        if (a < 0) {
+            a = used.nextClearBit(0);
+            if (a >= maxArenas) {
+                throw exhausted(forRequest, "all " + maxArenas + " arenas of 1 MiB in use");
+            }
+        }
+        claim(a, k);
+        return a;
+    }
+
+    private void claim(int a, byte k) {
+        if (committedFree.get(a)) {
+            committedFree.clear(a);
+            if (a >= pinnedArenas && policy == ReleasePolicy.FOOTPRINT) {
+                spares--;
+            }
+        }
+        used.set(a);
+        kind[a] = k;
+        arenasInUse++;
+        arenasAllocated++;
+    }
+
+    private HeapExhaustedException exhausted(long request, String detail) {
+        return new HeapExhaustedException(request, limitBytes, detail);
+    }
+
+    // ------------------------------------------------------------------ free
+
+    /**
+     * Frees a block returned by {@link #malloc}. The caller guarantees {@code block} is allocated
+     * (the heap checks objects before it frees them; see {@link #isAllocated}).
+     */
+    public void free(long block) {
+        int a = arenaIndex(block);
+        byte k = kind[a];
+        if (k == POOLS) {
+            freeSmall(block);
+        } else {
+            freeLarge(block, a, k);
+        }
+    }
+
+    private void freeSmall(long block) {
+        long pool = block & POOL_MASK;
+        int szidx = getInt(pool + PoolHeader.SZIDX);
+        long lastfree = getLong(pool + PoolHeader.FREEBLOCK);
+        putLong(block, ~lastfree);
+        putLong(pool + PoolHeader.FREEBLOCK, block);
+        int count = getInt(pool + PoolHeader.COUNT) - 1;
+        putInt(pool + PoolHeader.COUNT, count);
+        blocksInUse[szidx]--;
+        bytesInUse -= SizeClasses.size(szidx);
+        if (lastfree == 0) {
+            // The pool was full and on no list: it goes to the front of its class's list.
+            long head = usedpools[szidx];
+            putLong(pool + PoolHeader.NEXTPOOL, head);
+            putLong(pool + PoolHeader.PREVPOOL, 0);
+            if (head != 0) {
+                putLong(head + PoolHeader.PREVPOOL, pool);
+            }
+            usedpools[szidx] = pool;
+            return;
+        }
+        if (count == 0) {
+            unlinkUsedPool(pool, szidx);
+            poolToArena(pool);
+        }
+    }
+
+    private void unlinkUsedPool(long pool, int szidx) {
+        long next = getLong(pool + PoolHeader.NEXTPOOL);
+        long prev = getLong(pool + PoolHeader.PREVPOOL);
+        if (prev == 0) {
+            usedpools[szidx] = next;
+        } else {
+            putLong(prev + PoolHeader.NEXTPOOL, next);
+        }
+        if (next != 0) {
+            putLong(next + PoolHeader.PREVPOOL, prev);
+        }
+    }
+
+    /** An empty pool returns to its arena; keeps the usable list sorted (CPython's insert_to_freepool). */
+    private void poolToArena(long pool) {
+        int a = getInt(pool + PoolHeader.ARENAINDEX);
+        putLong(pool + PoolHeader.NEXTPOOL, freepools[a]);
+        freepools[a] = pool;
+        int nf = nfreepools[a];
+        int lastnf = nfp2lasta[nf];
+        if (lastnf == a) {
+            int p = prevUsable[a];
+            nfp2lasta[nf] = (p != NONE && nfreepools[p] == nf) ? p : NONE;
+        }
+        nfreepools[a] = ++nf;
+        if (nf == POOLS_PER_ARENA) {
+            // Every pool empty: off the usable list (it is on it: nf - 1 > 0) and release it.
+            unlinkUsable(a);
+            releaseArena(a);
+            return;
+        }
+        if (nf == 1) {
+            // It was full and on no list; with one free pool it is the fullest usable arena.
+            nextUsable[a] = usableHead;
+            prevUsable[a] = NONE;
+            if (usableHead != NONE) {
+                prevUsable[usableHead] = a;
+            }
+            usableHead = a;
+            if (nfp2lasta[1] == NONE) {
+                nfp2lasta[1] = a;
+            }
+            return;
+        }
+        if (nfp2lasta[nf] == NONE) {
+            nfp2lasta[nf] = a;
+        }
+        if (a == lastnf) {
+            return; // it was the last of its old count, so it already sits before every larger count
+        }
+        // Move a to just after lastnf, the last arena that still has the old count.
+        unlinkUsable(a);
+        int after = nextUsable[lastnf];
+        prevUsable[a] = lastnf;
+        nextUsable[a] = after;
+        nextUsable[lastnf] = a;
+        if (after != NONE) {
+            prevUsable[after] = a;
+        }
+    }
+
+    private void unlinkUsable(int a) {
+        int p = prevUsable[a];
+        int n = nextUsable[a];
+        if (p == NONE) {
+            usableHead = n;
+        } else {
+            nextUsable[p] = n;
+        }
+        if (n != NONE) {
+            prevUsable[n] = p;
+        }
+        prevUsable[a] = NONE;
+        nextUsable[a] = NONE;
+    }
+
+    private void freeLarge(long block, int a, byte k) {
+        if (k == PAGES) {
+            int page = (int) ((block - arenaAddress(a)) >>> PAGE_SHIFT);
+            int pages = runPages[a][page];
+            long[] bits = pageBits[a];
+            for (int p = page; p < page + pages; p++) {
+                bits[p >>> 6] &= ~(1L << p);
+            }
+            runPages[a][page] = 0;
+            freePages[a] += pages;
+            long bytes = (long) pages << PAGE_SHIFT;
+            largeBytesInUse -= bytes;
+            largeRunsInUse--;
+            bytesInUse -= bytes;
+            if (freePages[a] == PAGES_PER_ARENA) {
+                for (int i = 0; i < pageArenaCount; i++) {
+                    if (pageArenas[i] == a) {
+                        pageArenas[i] = pageArenas[--pageArenaCount];
+                        break;
+                    }
+                }
+                releaseArena(a);
+            }
+        } else {
+            assert k == HUGE : "free of 0x" + Long.toHexString(block) + " in arena " + a + " of kind " + k;
+            int n = hugeArenas[a];
+            hugeArenas[a] = 0;
+            long bytes = (long) n << ARENA_SHIFT;
+            largeBytesInUse -= bytes;
+            largeRunsInUse--;
+            bytesInUse -= bytes;
+            for (int i = a; i < a + n; i++) {
+                releaseArena(i);
+            }
+        }
+    }
+
+    private void releaseArena(int a) {
+        kind[a] = FREE;
+        used.clear(a);
+        arenasInUse--;
+        boolean keep;
+        if (a < pinnedArenas || policy == ReleasePolicy.LATENCY) {
+            keep = true;
+        } else {
+            keep = spares == 0;
+            if (keep) {
+                spares++;
+            }
+        }
+        if (keep) {
+            committedFree.set(a);
+        } else {
+            reservation.decommit(arenaAddress(a), ARENA_SIZE);
+            committedBytes -= committedHigh[a];
+            committedHigh[a] = 0;
+            arenasReleased++;
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /**
+     * Whether {@code block} is the start of a block this allocator handed out and has not seen freed
+     * since. Exact for large runs; for small blocks it checks arena, pool, alignment to the class and
+     * that the block was carved, and cannot tell a freed small block from a live one (the heap
+     * tells those apart by their reference count).
+     */
+    public boolean isAllocated(long block) {
+        long off = block - base;
+        if (off < 0 || off >= limitBytes || (block & (SizeClasses.ALIGNMENT - 1)) != 0) {
+            return false;
+        }
+        int a = (int) (off >>> ARENA_SHIFT);
+        switch (kind[a]) {
+            case POOLS: {
+                long pool = block & POOL_MASK;
+                int p = (int) ((pool - arenaAddress(a)) >>> POOL_SHIFT);
+                if (p >= poolBump[a] || getInt(pool + PoolHeader.COUNT) == 0) {
+                    return false;
+                }
+                int inPool = (int) (block - pool);
+                int size = SizeClasses.size(getInt(pool + PoolHeader.SZIDX));
+                return inPool >= PoolHeader.SIZE && (inPool - PoolHeader.SIZE) % size == 0
+                        && inPool < getInt(pool + PoolHeader.NEXTOFFSET);
+            }
+            case PAGES: {
+                long inArena = block - arenaAddress(a);
+                return (inArena & (PAGE_SIZE - 1)) == 0 && runPages[a][(int) (inArena >>> PAGE_SHIFT)] > 0;
+            }
+            case HUGE:
+                return block == arenaAddress(a);
+            default:
+                return false;
+        }
+    }
+
+    /** The usable size of an allocated block: its class's size, or its run's pages. */
+    public long usableSize(long block) {
+        int a = arenaIndex(block);
+        switch (kind[a]) {
+            case POOLS:
+                return SizeClasses.size(getInt((block & POOL_MASK) + PoolHeader.SZIDX));
+            case PAGES:
+                return (long) runPages[a][(int) ((block - arenaAddress(a)) >>> PAGE_SHIFT)] << PAGE_SHIFT;
+            case HUGE:
+                return (long) hugeArenas[a] << ARENA_SHIFT;
+            default:
+                throw new IllegalArgumentException("0x" + Long.toHexString(block) + " is not an allocated block");
+        }
+    }
+
+    public long bytesInUse() {
+        return bytesInUse;
+    }
+
+    public long peakBytesInUse() {
+        return peakBytesInUse;
+    }
+
+    /** Resets the peak to the current figure (tracemalloc's {@code reset_peak}). */
+    public void resetPeak() {
+        peakBytesInUse = bytesInUse;
+    }
+
+    /**
+     * Bytes of arenas touched since they were last given back to the kernel: an upper bound of what
+     * this heap holds resident (a page inside a touched range that nothing wrote is not resident).
+     */
+    public long bytesCommitted() {
+        return committedBytes;
+    }
+
+    public int arenasInUse() {
+        return arenasInUse;
+    }
+
+    /** Times an empty arena's pages were given back to the kernel. */
+    public long arenasReleased() {
+        return arenasReleased;
+    }
+
+    /** Times an arena was taken into use. */
+    public long arenasAllocated() {
+        return arenasAllocated;
+    }
+
+    public int maxArenas() {
+        return maxArenas;
+    }
+
+    public long limitBytes() {
+        return limitBytes;
+    }
+
+    /** Blocks in use in size class {@code szidx}. */
+    public long blocksInUse(int szidx) {
+        return blocksInUse[szidx];
+    }
+
+    public long largeRunsInUse() {
+        return largeRunsInUse;
+    }
+
+    public long largeBytesInUse() {
+        return largeBytesInUse;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private void addBytes(long n) {
+        long b = bytesInUse + n;
+        bytesInUse = b;
+        if (b > peakBytesInUse) {
+            peakBytesInUse = b;
+        }
+    }
+
+    private void noteCommitted(int a, int high) {
+        if (high > committedHigh[a]) {
+            committedBytes += high - committedHigh[a];
+            committedHigh[a] = high;
+        }
+    }
+
+    private long arenaAddress(int a) {
+        return base + ((long) a << ARENA_SHIFT);
+    }
+
+    private int arenaIndex(long address) {
+        return (int) ((address - base) >>> ARENA_SHIFT);
+    }
+
+    private long getLong(long address) {
+        return seg.get(JAVA_LONG, address - base);
+    }
+
+    private void putLong(long address, long value) {
+        seg.set(JAVA_LONG, address - base, value);
+    }
+
+    private int getInt(long address) {
+        return seg.get(JAVA_INT, address - base);
+    }
+
+    private void putInt(long address, int value) {
+        seg.set(JAVA_INT, address - base, value);
+    }
+}
