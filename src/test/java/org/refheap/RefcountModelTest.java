@@ -1,0 +1,454 @@
+package org.refheap;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemoryLayout;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Random programs run on refheap and on a plain Java model of reference counting; after every step
+ * the live set, every object's count and contents, and the bytes in use must agree. At the end every
+ * object (cycles included) is taken apart and the heap must be empty.
+ *
+ * <p>Replay a failure with {@code -Drefheap.seed=<seed printed>}; {@code -Drefheap.programs=N} runs
+ * more (make stress sets a larger default).
+ */
+class RefcountModelTest {
+    static final boolean STRESS = Boolean.getBoolean("refheap.stress");
+
+    enum Kind { NODE, LIST, DICT, INT, STR, TUPLE }
+
+    /** One object of the model: its kind, its references, its count. */
+    static final class MObj {
+        final int id;
+        final Kind kind;
+        final long addr;
+        long count;
+        long a; // NODE field "a" (a model id, -1 for NULL)
+        long b;
+        final List<Integer> items = new ArrayList<>(); // LIST items, TUPLE items
+        final LinkedHashMap<Integer, Integer> entries = new LinkedHashMap<>(); // DICT key id -> value id
+        long intValue;
+        String strValue;
+
+        MObj(int id, Kind kind, long addr) {
+            this.id = id;
+            this.kind = kind;
+            this.addr = addr;
+            this.count = 1;
+            this.a = -1;
+            this.b = -1;
+        }
+    }
+
+    static final class Program {
+        final Random rnd;
+        final Heap heap;
+        final StructType node;
+        final StructType.Field fa;
+        final StructType.Field fb;
+        final Map<Integer, MObj> live = new HashMap<>();
+        final List<Integer> handles = new ArrayList<>(); // references the program owns, by model id
+        final Map<Long, Integer> byAddr = new HashMap<>();
+        final List<Long> freedAddrs = new ArrayList<>();
+        int nextId;
+        final StringBuilder log = new StringBuilder();
+
+        Program(long seed) {
+            rnd = new Random(seed);
+            heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(rnd.nextInt(4) == 0));
+            node = heap.defineStruct("Node", MemoryLayout.structLayout(
+                    JAVA_LONG.withName("v"), ADDRESS.withName("a"), ADDRESS.withName("b")));
+            fa = node.field("a");
+            fb = node.field("b");
+        }
+
+        MObj add(Kind k, long addr) {
+            MObj o = new MObj(nextId++, k, addr);
+            live.put(o.id, o);
+            byAddr.put(addr, o.id);
+            handles.add(o.id);
+            return o;
+        }
+
+        int randomHandle() {
+            return handles.get(rnd.nextInt(handles.size()));
+        }
+
+        MObj randomHeld(Kind k) {
+            List<Integer> c = new ArrayList<>();
+            for (int id : handles) {
+                if (live.get(id).kind == k) {
+                    c.add(id);
+                }
+            }
+            return c.isEmpty() ? null : live.get(c.get(rnd.nextInt(c.size())));
+        }
+
+        boolean hashable(MObj o) {
+            return switch (o.kind) {
+                case INT, STR, NODE -> true;
+                case TUPLE -> o.items.stream().allMatch(i -> hashable(live.get(i)));
+                default -> false;
+            };
+        }
+
+        // --- the model's reference counting
+        void incModel(int id) {
+            live.get(id).count++;
+        }
+
+        void decModel(int id) {
+            List<Integer> work = new ArrayList<>();
+            work.add(id);
+            while (!work.isEmpty()) {
+                MObj o = live.get(work.remove(work.size() - 1));
+                if (--o.count > 0) {
+                    continue;
+                }
+                live.remove(o.id);
+                byAddr.remove(o.addr);
+                freedAddrs.add(o.addr);
+                if (o.a >= 0) {
+                    work.add((int) o.a);
+                }
+                if (o.b >= 0) {
+                    work.add((int) o.b);
+                }
+                work.addAll(o.items);
+                for (Map.Entry<Integer, Integer> e : o.entries.entrySet()) {
+                    work.add(e.getKey());
+                    work.add(e.getValue());
+                }
+            }
+        }
+
+        void step() {
+            int op = handles.isEmpty() ? 0 : rnd.nextInt(16);
+            Lists lists = heap.lists();
+            Dicts dicts = heap.dicts();
+            switch (op) {
+                case 0, 1, 2 -> allocate();
+                case 3 -> { // incref: the program takes another reference
+                    int id = randomHandle();
+                    log.append("incref ").append(id).append('\n');
+                    heap.incref(live.get(id).addr);
+                    incModel(id);
+                    handles.add(id);
+                }
+                case 4, 5 -> { // drop a reference
+                    int idx = rnd.nextInt(handles.size());
+                    int id = handles.remove(idx);
+                    log.append("decref ").append(id).append('\n');
+                    heap.decref(live.get(id).addr);
+                    decModel(id);
+                }
+                case 6, 7 -> { // node.a or node.b = x or NULL
+                    MObj n = randomHeld(Kind.NODE);
+                    if (n == null) {
+                        return;
+                    }
+                    boolean first = rnd.nextBoolean();
+                    int v = rnd.nextInt(5) == 0 ? -1 : randomHandle();
+                    log.append("set ").append(n.id).append(first ? ".a=" : ".b=").append(v).append('\n');
+                    (first ? fa : fb).setRef(n.addr, v < 0 ? 0 : live.get(v).addr);
+                    if (v >= 0) {
+                        incModel(v);
+                    }
+                    long old = first ? n.a : n.b;
+                    if (first) {
+                        n.a = v;
+                    } else {
+                        n.b = v;
+                    }
+                    if (old >= 0) {
+                        decModel((int) old);
+                    }
+                }
+                case 8, 9 -> { // list.append(x)
+                    MObj l = randomHeld(Kind.LIST);
+                    if (l == null) {
+                        return;
+                    }
+                    int v = randomHandle();
+                    log.append("append ").append(l.id).append(' ').append(v).append('\n');
+                    lists.append(l.addr, live.get(v).addr);
+                    incModel(v);
+                    l.items.add(v);
+                }
+                case 10 -> { // list[i] = x, or pop, or del, or clear
+                    MObj l = randomHeld(Kind.LIST);
+                    if (l == null || l.items.isEmpty()) {
+                        return;
+                    }
+                    int i = rnd.nextInt(l.items.size());
+                    switch (rnd.nextInt(4)) {
+                        case 0 -> {
+                            int v = randomHandle();
+                            log.append("lset ").append(l.id).append('[').append(i).append("]=").append(v).append('\n');
+                            lists.set(l.addr, i, live.get(v).addr);
+                            incModel(v);
+                            int old = l.items.set(i, v);
+                            decModel(old);
+                        }
+                        case 1 -> {
+                            log.append("pop ").append(l.id).append('[').append(i).append("]\n");
+                            long got = lists.pop(l.addr, i);
+                            int id = l.items.remove(i);
+                            assertEquals(live.get(id).addr, got, "popped item");
+                            handles.add(id); // the reference moves to the program
+                        }
+                        case 2 -> {
+                            log.append("del ").append(l.id).append('[').append(i).append("]\n");
+                            lists.delete(l.addr, i);
+                            decModel(l.items.remove(i));
+                        }
+                        default -> {
+                            log.append("clear ").append(l.id).append('\n');
+                            lists.clear(l.addr);
+                            List<Integer> old = new ArrayList<>(l.items);
+                            l.items.clear();
+                            old.forEach(this::decModel);
+                        }
+                    }
+                }
+                case 11, 12 -> { // d[k] = v
+                    MObj d = randomHeld(Kind.DICT);
+                    if (d == null) {
+                        return;
+                    }
+                    MObj k = keyCandidate();
+                    if (k == null) {
+                        return;
+                    }
+                    int v = randomHandle();
+                    log.append("put ").append(d.id).append('[').append(k.id).append("]=").append(v).append('\n');
+                    dicts.put(d.addr, k.addr, live.get(v).addr);
+                    Integer existing = findKey(d, k);
+                    incModel(v);
+                    if (existing != null) {
+                        int old = d.entries.put(existing, v);
+                        decModel(old);
+                    } else {
+                        incModel(k.id);
+                        d.entries.put(k.id, v);
+                    }
+                }
+                case 13 -> { // del d[k]
+                    MObj d = randomHeld(Kind.DICT);
+                    if (d == null || d.entries.isEmpty()) {
+                        return;
+                    }
+                    List<Integer> keys = new ArrayList<>(d.entries.keySet());
+                    MObj k = live.get(keys.get(rnd.nextInt(keys.size())));
+                    log.append("remove ").append(d.id).append('[').append(k.id).append("]\n");
+                    assertTrue(dicts.remove(d.addr, k.addr));
+                    int v = d.entries.remove(k.id);
+                    decModel(k.id);
+                    decModel(v);
+                }
+                default -> allocate();
+            }
+        }
+
+        MObj keyCandidate() {
+            for (int tries = 0; tries < 5; tries++) {
+                MObj k = live.get(randomHandle());
+                if (hashable(k)) {
+                    return k;
+                }
+            }
+            return null;
+        }
+
+        /** The key object already in {@code d} that equals {@code k} by value, if any. */
+        Integer findKey(MObj d, MObj k) {
+            for (int key : d.entries.keySet()) {
+                if (valueEquals(live.get(key), k)) {
+                    return key;
+                }
+            }
+            return null;
+        }
+
+        boolean valueEquals(MObj x, MObj y) {
+            if (x == y) {
+                return true;
+            }
+            if (x.kind != y.kind) {
+                return false;
+            }
+            return switch (x.kind) {
+                case INT -> x.intValue == y.intValue;
+                case STR -> x.strValue.equals(y.strValue);
+                case TUPLE -> {
+                    if (x.items.size() != y.items.size()) {
+                        yield false;
+                    }
+                    for (int i = 0; i < x.items.size(); i++) {
+                        if (!valueEquals(live.get(x.items.get(i)), live.get(y.items.get(i)))) {
+                            yield false;
+                        }
+                    }
+                    yield true;
+                }
+                default -> false;
+            };
+        }
+
+        void allocate() {
+            switch (rnd.nextInt(6)) {
+                case 0 -> {
+                    long v = 1000 + rnd.nextInt(8);
+                    MObj o = add(Kind.INT, heap.newInt(v));
+                    o.intValue = v;
+                }
+                case 1 -> {
+                    String s = "k" + rnd.nextInt(8);
+                    MObj o = add(Kind.STR, heap.newStr(s));
+                    o.strValue = s;
+                }
+                case 2 -> {
+                    if (handles.isEmpty() || rnd.nextBoolean()) {
+                        add(Kind.NODE, node.allocate());
+                        return;
+                    }
+                    int n = 1 + rnd.nextInt(3);
+                    long[] addrs = new long[n];
+                    List<Integer> ids = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        int id = randomHandle();
+                        ids.add(id);
+                        addrs[i] = live.get(id).addr;
+                    }
+                    long t = heap.newTuple(addrs);
+                    ids.forEach(this::incModel);
+                    MObj o = add(Kind.TUPLE, t);
+                    o.items.addAll(ids);
+                }
+                case 3 -> add(Kind.LIST, heap.newList());
+                case 4 -> add(Kind.DICT, heap.newDict());
+                default -> add(Kind.NODE, node.allocate());
+            }
+            log.append("alloc ").append(live.get(nextId - 1).kind).append(' ').append(nextId - 1).append('\n');
+        }
+
+        /** Every live object agrees with the model; every freed address reads as freed. */
+        void check() {
+            assertEquals(live.size(), heap.liveObjects(), "live objects");
+            long expectedBytes = 0;
+            for (MObj o : live.values()) {
+                assertEquals(o.count, heap.getrefcount(o.addr), () -> "count of object " + o.id + " " + o.kind);
+                expectedBytes += heap.alloc.usableSize(o.kind == Kind.INT || o.kind == Kind.STR ? o.addr : o.addr - 16);
+                switch (o.kind) {
+                    case NODE -> {
+                        assertEquals(o.a < 0 ? 0 : live.get((int) o.a).addr, fa.getRef(o.addr), "node.a");
+                        assertEquals(o.b < 0 ? 0 : live.get((int) o.b).addr, fb.getRef(o.addr), "node.b");
+                    }
+                    case LIST -> {
+                        assertEquals(o.items.size(), heap.lists().size(o.addr), "list size");
+                        for (int i = 0; i < o.items.size(); i++) {
+                            assertEquals(live.get(o.items.get(i)).addr, heap.lists().get(o.addr, i), "list item");
+                        }
+                        long items = heap.getLong(o.addr + 32);
+                        if (items != 0) {
+                            expectedBytes += heap.alloc.usableSize(items);
+                        }
+                    }
+                    case DICT -> {
+                        assertEquals(o.entries.size(), heap.dicts().size(o.addr), "dict size");
+                        for (Map.Entry<Integer, Integer> e : o.entries.entrySet()) {
+                            assertEquals(live.get(e.getValue()).addr, heap.dicts().get(o.addr, live.get(e.getKey()).addr),
+                                    "dict value");
+                        }
+                        long table = heap.getLong(o.addr + 40);
+                        if (table != 0) {
+                            expectedBytes += heap.alloc.usableSize(table);
+                        }
+                    }
+                    case TUPLE -> {
+                        for (int i = 0; i < o.items.size(); i++) {
+                            assertEquals(live.get(o.items.get(i)).addr, heap.tuples().get(o.addr, i), "tuple item");
+                        }
+                    }
+                    case INT -> assertEquals(o.intValue, heap.intValue(o.addr));
+                    case STR -> assertEquals(o.strValue, heap.strValue(o.addr));
+                }
+            }
+            assertEquals(expectedBytes, heap.bytesInUse(), "bytes in use");
+            for (long addr : freedAddrs) {
+                if (!byAddr.containsKey(addr)) {
+                    assertFalse(heap.isLive(addr), () -> "freed address 0x" + Long.toHexString(addr) + " reads as live");
+                }
+            }
+            freedAddrs.clear();
+        }
+
+        /** Takes every remaining object (cycles too) apart; the heap must end empty. */
+        void teardown() {
+            List<MObj> rest = new ArrayList<>(live.values());
+            for (MObj o : rest) {
+                heap.incref(o.addr);
+            }
+            for (MObj o : rest) {
+                switch (o.kind) {
+                    case NODE -> {
+                        fa.setRef(o.addr, 0);
+                        fb.setRef(o.addr, 0);
+                    }
+                    case LIST -> heap.lists().clear(o.addr);
+                    case DICT -> heap.dicts().clear(o.addr);
+                    default -> {
+                    }
+                }
+            }
+            // What is left is held by us (once each), by the program's handles and by tuples.
+            for (int h : handles) {
+                heap.decref(live.get(h).addr);
+            }
+            for (MObj o : rest) {
+                heap.decref(o.addr);
+            }
+            assertEquals(0, heap.liveObjects(), "live objects after teardown: " + heap.stats());
+            assertEquals(0, heap.bytesInUse(), "bytes in use after teardown");
+            heap.close();
+        }
+    }
+
+    @Test
+    void shouldAgreeWithTheModelOnRandomPrograms() {
+        long seed = Long.getLong("refheap.seed", System.nanoTime());
+        int programs = Integer.getInteger("refheap.programs", STRESS ? 20_000 : 1_500);
+        System.out.println("RefcountModelTest seed=" + seed + " programs=" + programs
+                + " (replay: -Drefheap.seed=" + seed + ")");
+        Random master = new Random(seed);
+        for (int p = 0; p < programs; p++) {
+            long ps = master.nextLong();
+            Program prog = new Program(ps);
+            int steps = 50 + prog.rnd.nextInt(250);
+            try {
+                for (int s = 0; s < steps; s++) {
+                    prog.step();
+                    prog.check();
+                }
+                prog.teardown();
+            } catch (Throwable t) {
+                String tail = prog.log.length() > 3000 ? prog.log.substring(prog.log.length() - 3000) : prog.log.toString();
+                fail("program " + p + " (program seed " + ps + ", master seed " + seed + ") failed: " + t
+                        + "\nlast operations:\n" + tail, t);
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package org.refheap.alloc;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.refheap.HeapExhaustedException;
+import org.refheap.memory.Reservation;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ObmallocTest {
+    private Reservation res;
+
+    private Obmalloc allocator(long bytes, ReleasePolicy policy, long pretouch) {
+        res = new Reservation(bytes, Obmalloc.ARENA_SIZE);
+        return new Obmalloc(res, policy, pretouch);
+    }
+
+    @AfterEach
+    void close() {
+        if (res != null) {
+            res.close();
+        }
+    }
+
+    @Test
+    void shouldHandOutDistinctAlignedBlocksThatDoNotOverlap() {
+        Obmalloc m = allocator(128L << 20, ReleasePolicy.FOOTPRINT, 0);
+        Random rnd = new Random(1);
+        List<long[]> blocks = new ArrayList<>();
+        for (int i = 0; i < 20_000; i++) {
+            long n = 1 + rnd.nextInt(rnd.nextInt(10) == 0 ? 20_000 : 512);
+            long b = m.malloc(n);
+            assertEquals(0, b & 15, "alignment");
+            assertTrue(m.usableSize(b) >= n);
+            assertTrue(m.isAllocated(b));
+            blocks.add(new long[] {b, m.usableSize(b)});
+        }
+        blocks.sort((x, y) -> Long.compare(x[0], y[0]));
+        for (int i = 1; i < blocks.size(); i++) {
+            assertTrue(blocks.get(i - 1)[0] + blocks.get(i - 1)[1] <= blocks.get(i)[0], "overlap at " + i);
+        }
+        long sum = blocks.stream().mapToLong(x -> x[1]).sum();
+        assertEquals(sum, m.bytesInUse());
+    }
+
+    @Test
+    void shouldReuseFreedBlocksLastInFirstOut() {
+        Obmalloc m = allocator(4L << 20, ReleasePolicy.FOOTPRINT, 0);
+        long keep = m.malloc(40); // keeps the pool in use: an empty pool goes back to its arena
+        long a = m.malloc(40);
+        long b = m.malloc(40);
+        m.free(a);
+        m.free(b);
+        assertEquals(b, m.malloc(40));
+        assertEquals(a, m.malloc(40));
+        assertTrue(m.isAllocated(keep));
+    }
+
+    @Test
+    void shouldReturnToZeroAndReleaseArenasWhenEverythingIsFreed() {
+        Obmalloc m = allocator(256L << 20, ReleasePolicy.FOOTPRINT, 0);
+        Random rnd = new Random(2);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 200_000; i++) {
+            blocks.add(m.malloc(1 + rnd.nextInt(512)));
+        }
+        for (int i = 0; i < 300; i++) {
+            blocks.add(m.malloc(513 + rnd.nextInt(100_000)));
+        }
+        blocks.add(m.malloc(3L << 20)); // a huge run of 3 arenas
+        int peakArenas = m.arenasInUse();
+        assertTrue(peakArenas > 10);
+        java.util.Collections.shuffle(blocks, rnd);
+        for (long b : blocks) {
+            m.free(b);
+        }
+        assertEquals(0, m.bytesInUse());
+        assertEquals(0, m.arenasInUse());
+        for (int i = 0; i < SizeClasses.NB_SMALL_SIZE_CLASSES; i++) {
+            assertEquals(0, m.blocksInUse(i));
+        }
+        assertTrue(m.arenasReleased() >= peakArenas - 1, "released " + m.arenasReleased() + " of " + peakArenas);
+        assertTrue(m.bytesCommitted() <= Obmalloc.ARENA_SIZE, "one spare arena stays committed: " + m.bytesCommitted());
+    }
+
+    @Test
+    void shouldKeepEmptyArenasCommittedUnderTheLatencyPolicy() {
+        Obmalloc m = allocator(64L << 20, ReleasePolicy.LATENCY, 0);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            blocks.add(m.malloc(100));
+        }
+        long committed = m.bytesCommitted();
+        blocks.forEach(m::free);
+        assertEquals(0, m.arenasReleased());
+        assertEquals(committed, m.bytesCommitted());
+    }
+
+    @Test
+    void shouldPreferTheFullestArenaSoThatOthersDrain() {
+        Obmalloc m = allocator(16L << 20, ReleasePolicy.FOOTPRINT, 0);
+        // Fill three arenas with 512-byte blocks, one pool holds 31.
+        int perArena = 31 * Obmalloc.POOLS_PER_ARENA;
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 3 * perArena; i++) {
+            blocks.add(m.malloc(512));
+        }
+        assertEquals(3, m.arenasInUse());
+        // Empty most of arena 0 and a little of arena 1 (whole pools at a time).
+        for (int i = 0; i < perArena - 31; i++) {
+            m.free(blocks.get(i));
+        }
+        for (int i = perArena; i < perArena + 31 * 4; i++) {
+            m.free(blocks.get(i));
+        }
+        // New pools come from arena 1, the fuller one, not from arena 0.
+        long arena1 = blocks.get(perArena) & -(long) Obmalloc.ARENA_SIZE;
+        for (int i = 0; i < 31 * 4; i++) {
+            long b = m.malloc(512);
+            assertEquals(arena1, b & -(long) Obmalloc.ARENA_SIZE, "allocation " + i + " should fill arena 1");
+        }
+    }
+
+    @Test
+    void shouldFailClearlyAtTheLimitAndStayUsable() {
+        Obmalloc m = allocator(4L << 20, ReleasePolicy.FOOTPRINT, 0);
+        List<Long> blocks = new ArrayList<>();
+        HeapExhaustedException e = assertThrows(HeapExhaustedException.class, () -> {
+            while (true) {
+                blocks.add(m.malloc(256));
+            }
+        });
+        assertTrue(e.getMessage().contains("256 bytes"), e.getMessage());
+        assertTrue(e.getMessage().contains(Long.toString(4L << 20)), e.getMessage());
+        assertThrows(HeapExhaustedException.class, () -> m.malloc(5L << 20));
+        long before = m.bytesInUse();
+        m.free(blocks.remove(blocks.size() - 1));
+        assertEquals(before - 256, m.bytesInUse());
+        blocks.add(m.malloc(256));
+        Set<Long> distinct = new HashSet<>(blocks);
+        assertEquals(blocks.size(), distinct.size());
+        blocks.forEach(m::free);
+        assertEquals(0, m.bytesInUse());
+    }
+
+    @Test
+    void shouldCommitPretouchedArenasAndNeverReleaseThem() {
+        Obmalloc m = allocator(16L << 20, ReleasePolicy.FOOTPRINT, 3L << 20);
+        assertEquals(3L << 20, m.bytesCommitted());
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 60_000; i++) {
+            blocks.add(m.malloc(64));
+        }
+        blocks.forEach(m::free);
+        assertTrue(m.bytesCommitted() >= 3L << 20);
+    }
+
+    @Test
+    void shouldFindRunsFirstFit() {
+        long[] bits = new long[4];
+        assertEquals(0, Obmalloc.findRun(bits, 256));
+        bits[0] = 0b1011;
+        assertEquals(2, Obmalloc.findRun(bits, 1));
+        assertEquals(4, Obmalloc.findRun(bits, 2));
+        bits[3] = 1L << 63;
+        assertEquals(-1, Obmalloc.findRun(bits, 253));
+        assertEquals(4, Obmalloc.findRun(bits, 251));
+    }
+
+    @Test
+    void shouldNotTakeFreedOrForeignAddressesForBlocks() {
+        Obmalloc m = allocator(4L << 20, ReleasePolicy.FOOTPRINT, 0);
+        long b = m.malloc(48);
+        assertFalse(m.isAllocated(b + 16));
+        assertFalse(m.isAllocated(b + 48 * 100));
+        assertFalse(m.isAllocated(res.base() - 16));
+        long big = m.malloc(10_000);
+        assertTrue(m.isAllocated(big));
+        m.free(big);
+        assertFalse(m.isAllocated(big));
+    }
+}
