@@ -48,7 +48,7 @@ public final class Dicts {
     /** The value stored under {@code key}: a borrowed reference, or 0 when the key is absent. */
     public long get(long dict, long key) {
         check(dict);
-        heap.checkValue(key, "as a key of dict " + hex(dict));
+        heap.checkValue(key, dict);
         long h = hash(key);
         if (heap.getLong(dict + DICT_TABLE) == 0) {
             return 0;
@@ -59,7 +59,7 @@ public final class Dicts {
 
     public boolean containsKey(long dict, long key) {
         check(dict);
-        heap.checkValue(key, "as a key of dict " + hex(dict));
+        heap.checkValue(key, dict);
         long h = hash(key);
         return heap.getLong(dict + DICT_TABLE) != 0 && lookup(dict, key, h) >= 0;
     }
@@ -71,8 +71,8 @@ public final class Dicts {
      */
     public void put(long dict, long key, long value) {
         check(dict);
-        heap.checkValue(key, "as a key of dict " + hex(dict));
-        heap.checkValue(value, "in dict " + hex(dict));
+        heap.checkValue(key, dict);
+        heap.checkValue(value, dict);
         long h = hash(key);
         if (heap.getLong(dict + DICT_TABLE) == 0) {
             resize(dict, MIN_SLOTS);
@@ -108,7 +108,7 @@ public final class Dicts {
     /** {@code del d[key]}: removes the entry and decrefs its key and value. False when absent. */
     public boolean remove(long dict, long key) {
         check(dict);
-        heap.checkValue(key, "as a key of dict " + hex(dict));
+        heap.checkValue(key, dict);
         long h = hash(key);
         if (heap.getLong(dict + DICT_TABLE) == 0) {
             return false;

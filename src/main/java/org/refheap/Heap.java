@@ -758,13 +758,20 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    /** Checks a value about to be stored: a live object of this heap. Returns nothing; throws. */
-    void checkValue(long value, String where) {
+    /**
+     * Checks a value about to be stored in {@code container} (0 for one not yet made): it must be a
+     * live object of this heap. The message is built only on failure: this is on every store.
+     */
+    void checkValue(long value, long container) {
         long rc = liveCount(value);
         if (rc <= 0) {
-            RefHeapException e = badObject(value, rc);
-            throw new NotAnObjectException("cannot store " + where + ": " + e.getMessage());
+            throw cannotStore(value, rc, container);
         }
+    }
+
+    private NotAnObjectException cannotStore(long value, long rc, long container) {
+        String where = container == 0 ? "in a new tuple" : "in " + describe(container);
+        return new NotAnObjectException("cannot store " + where + ": " + badObject(value, rc).getMessage());
     }
 
     RefHeapException badObject(long obj, long rc) {

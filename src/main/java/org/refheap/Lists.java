@@ -48,7 +48,7 @@ public final class Lists {
     public void set(long list, long index, long value) {
         check(list);
         checkIndex(list, index);
-        heap.checkValue(value, "in list " + hex(list));
+        heap.checkValue(value, list);
         heap.increfNoCheck(value);
         long slot = heap.getLong(list + LIST_ITEMS) + 8 * index;
         long old = heap.getLong(slot);
@@ -59,7 +59,7 @@ public final class Lists {
     /** Appends {@code value} (incref'd). */
     public void append(long list, long value) {
         check(list);
-        heap.checkValue(value, "in list " + hex(list));
+        heap.checkValue(value, list);
         long n = heap.getLong(list + LIST_SIZE);
         if (n == heap.getLong(list + LIST_ALLOCATED)) {
             resize(list, n + 1);
@@ -77,7 +77,7 @@ public final class Lists {
             throw new IndexOutOfBoundsException("insert index " + index + " out of range for list " + hex(list)
                     + " of size " + n);
         }
-        heap.checkValue(value, "in list " + hex(list));
+        heap.checkValue(value, list);
         if (n == heap.getLong(list + LIST_ALLOCATED)) {
             resize(list, n + 1);
         }

@@ -294,7 +294,7 @@ public final class StructType {
                 throw kindMismatch("a reference");
             }
             if (value != 0) {
-                heap.checkValue(value, "in " + name + "." + this.name);
+                heap.checkValue(value, obj);
                 heap.increfNoCheck(value);
             }
             long slot = obj + offset;

@@ -20,7 +20,7 @@ public final class Tuples {
     public long newTuple(long... items) {
         heap.checkOwner();
         for (long item : items) {
-            heap.checkValue(item, "in a tuple");
+            heap.checkValue(item, 0);
         }
         if (items.length == 0) {
             return heap.emptyTuple;
