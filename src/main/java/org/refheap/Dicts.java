@@ -37,6 +37,7 @@ public final class Dicts {
         heap.putLong(d + DICT_FILL, 0);
         heap.putLong(d + DICT_MASK, 0);
         heap.putLong(d + DICT_TABLE, 0);
+        heap.track(d);
         return d;
     }
 
@@ -131,6 +132,10 @@ public final class Dicts {
     /** Removes every entry; the dict is emptied before any key or value is decref'd. */
     public void clear(long dict) {
         check(dict);
+        clearNoCheck(dict);
+    }
+
+    void clearNoCheck(long dict) {
         long slots = slotCount(dict);
         long table = detach(dict);
         for (long i = 0; i < slots; i++) {
@@ -180,24 +185,6 @@ public final class Dicts {
                     + " slots) holds no entry");
         }
         return entry(dict, slot);
-    }
-
-    /** For dealloc: releases every key and value without recursion and frees the table. */
-    void releaseAll(long dict) {
-        long slots = slotCount(dict);
-        long table = detach(dict);
-        if (table == 0) {
-            return;
-        }
-        for (long i = 0; i < slots; i++) {
-            long e = table + i * ENTRY_SIZE;
-            long k = heap.getLong(e + ENTRY_KEY);
-            if (k > DUMMY) {
-                heap.releaseChild(k);
-                heap.releaseChild(heap.getLong(e + ENTRY_VALUE));
-            }
-        }
-        heap.freeRaw(table);
     }
 
     private long slotCount(long dict) {

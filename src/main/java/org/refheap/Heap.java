@@ -62,6 +62,7 @@ public final class Heap implements AutoCloseable {
     static final byte DEADBYTE = (byte) 0xDD;
     private static final long DEAD_WORD = 0xDDDDDDDDDDDDDDDDL;
     private static final long FREED = -2;
+    private static final long[] NO_REFS = new long[0];
     private static final int NSMALLNEGINTS = 5;
     private static final int NSMALLPOSINTS = 257;
 
@@ -87,6 +88,7 @@ public final class Heap implements AutoCloseable {
     final long tupleType;
     final long listType;
     final long dictType;
+    final long weakrefType;
     final long none;
     final long pyTrue;
     final long pyFalse;
@@ -110,6 +112,10 @@ public final class Heap implements AutoCloseable {
     private final Lists lists;
     private final Dicts dicts;
     private final Tuples tuples;
+    private final WeakRefs weakRefs;
+    private final Collector collector;
+    private final Gc gc;
+    private UnraisableHook unraisableHook = UnraisableHook.STDERR;
 
     private Heap(HeapConfig config) {
         this.config = config;
@@ -123,18 +129,19 @@ public final class Heap implements AutoCloseable {
         this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
 
         // Bootstrap: `type` is its own type; names come once str exists.
-        typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, new long[0]);
+        typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, NO_REFS, 0, null);
         putLong(typeType + TYPE, typeType);
-        noneType = newTypeObject("NoneType", KIND_NONE, FLAG_IMMUTABLE, HEADER_SIZE, 0, new long[0]);
-        boolType = newTypeObject("bool", KIND_BOOL, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, new long[0]);
-        intType = newTypeObject("int", KIND_INT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, new long[0]);
-        floatType = newTypeObject("float", KIND_FLOAT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, new long[0]);
-        strType = newTypeObject("str", KIND_STR, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, new long[0]);
-        bytesType = newTypeObject("bytes", KIND_BYTES, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, new long[0]);
+        noneType = newTypeObject("NoneType", KIND_NONE, FLAG_IMMUTABLE, HEADER_SIZE, 0, NO_REFS, 0, null);
+        boolType = newTypeObject("bool", KIND_BOOL, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
+        intType = newTypeObject("int", KIND_INT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
+        floatType = newTypeObject("float", KIND_FLOAT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
+        strType = newTypeObject("str", KIND_STR, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, NO_REFS, 0, null);
+        bytesType = newTypeObject("bytes", KIND_BYTES, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, NO_REFS, 0, null);
         tupleType = newTypeObject("tuple", KIND_TUPLE, FLAG_HAVE_GC | FLAG_IMMUTABLE | FLAG_VAR, TUPLE_ITEMS, 8,
-                new long[0]);
-        listType = newTypeObject("list", KIND_LIST, FLAG_HAVE_GC, LIST_BASICSIZE, 0, new long[0]);
-        dictType = newTypeObject("dict", KIND_DICT, FLAG_HAVE_GC, DICT_BASICSIZE, 0, new long[0]);
+                NO_REFS, 0, null);
+        listType = newTypeObject("list", KIND_LIST, FLAG_HAVE_GC, LIST_BASICSIZE, 0, NO_REFS, 0, null);
+        dictType = newTypeObject("dict", KIND_DICT, FLAG_HAVE_GC, DICT_BASICSIZE, 0, NO_REFS, 0, null);
+        weakrefType = newTypeObject("weakref", KIND_WEAKREF, FLAG_HAVE_GC, WR_BASICSIZE, 0, NO_REFS, 0, null);
         for (int i = 0; i < typeCount; i++) {
             putLong(types[i].address + TP_NAME, immortal(newStrNoCheck(types[i].name)));
         }
@@ -151,9 +158,17 @@ public final class Heap implements AutoCloseable {
         emptyTuple = immortal(allocObject(tupleType, TUPLE_ITEMS, true));
         putLong(emptyTuple + TUPLE_SIZE, 0);
 
+        long[] heads = new long[8];
+        for (int i = 0; i < heads.length; i++) {
+            heads[i] = alloc.malloc(GC_HEAD_SIZE);
+            immortalBytes += alloc.usableSize(heads[i]);
+        }
+        this.collector = new Collector(this, heads);
         this.lists = new Lists(this);
         this.dicts = new Dicts(this);
         this.tuples = new Tuples(this);
+        this.weakRefs = new WeakRefs(this);
+        this.gc = new Gc(this, collector);
         synchronized (OPEN) {
             OPEN.add(this);
         }
@@ -244,16 +259,39 @@ public final class Heap implements AutoCloseable {
     }
 
     /**
-     * The count of {@code obj} has reached zero. Atomic objects are freed here; containers are
-     * pushed on the pending list and drained: each releases its references (children that reach zero
-     * join the list) and is then freed. A decref that arrives while draining only pushes.
+     * The count of {@code obj} is about to reach zero (it is 1). In order, as CPython's
+     * {@code subtype_dealloc}: the finalizer runs once (PEP 442), with the count held at 1 so that it
+     * may resurrect the object; then the count is 0, the object leaves its generation, weak references
+     * to it are cleared and their callbacks run; then an atomic object is freed here, and a container
+     * is pushed on the pending list and drained: each pending container releases its references
+     * (children reaching zero come through here too) and is freed. A decref that arrives while
+     * draining only pushes, so nothing recurses.
      */
     private void deallocate(long obj) {
-        putLong(obj, 0);
         long type = getLong(obj + TYPE);
-        if ((getInt(type + TP_FLAGS) & FLAG_HAVE_GC) == 0) {
+        int flags = getInt(type + TP_FLAGS);
+        if ((flags & FLAG_HAVE_FINALIZER) != 0 && !collector.isFinalized(obj)) {
+            collector.setFinalized(obj);
+            runFinalizer(obj, type);
+            long rc = getLong(obj) - 1;
+            if (rc != 0) {
+                if (rc > 0) {
+                    putLong(obj, rc); // resurrected: someone stored it
+                }
+                return; // rc < 0: the finalizer itself dropped the last reference, and it is gone
+            }
+        }
+        putLong(obj, 0);
+        if ((flags & FLAG_HAVE_GC) == 0) {
+            if (getLong(type + TP_WEAKLISTOFFSET) != 0) {
+                weakRefs.clearAndCallback(obj, type);
+            }
             freeObject(obj, type);
             return;
+        }
+        collector.untrackForDealloc(obj);
+        if (getLong(type + TP_WEAKLISTOFFSET) != 0) {
+            weakRefs.clearAndCallback(obj, type);
         }
         putLong(obj + GC_NEXT, pending);
         pending = obj;
@@ -278,7 +316,7 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    /** Drops every reference {@code obj} holds, leaving its slots cleared. */
+    /** Drops every reference {@code obj} holds, leaving its slots cleared; for dealloc only. */
     private void releaseReferences(long obj, long type) {
         switch (getInt(type + TP_KIND)) {
             case KIND_STRUCT -> {
@@ -288,55 +326,113 @@ public final class Heap implements AutoCloseable {
                     long child = getLong(slot);
                     if (child != 0) {
                         putLong(slot, 0);
-                        releaseChild(child);
+                        decrefNoCheck(child);
+                    }
+                }
+            }
+            case KIND_TUPLE -> {
+                long n = getLong(obj + TUPLE_SIZE);
+                putLong(obj + TUPLE_SIZE, 0);
+                for (long i = 0; i < n; i++) {
+                    decrefNoCheck(getLong(obj + TUPLE_ITEMS + 8 * i));
+                }
+            }
+            case KIND_LIST -> lists.clearNoCheck(obj);
+            case KIND_DICT -> dicts.clearNoCheck(obj);
+            case KIND_WEAKREF -> weakRefs.dispose(obj);
+            default -> throw new AssertionError("type " + typeName(type) + " of kind "
+                    + getInt(type + TP_KIND) + " has a GC head but no way to release references");
+        }
+    }
+
+    /**
+     * The collector's {@code tp_clear}: drops the references of an unreachable container so that its
+     * cycle breaks. Tuples have none to clear (they are immutable: a cycle through a tuple always
+     * passes through a mutable container too), as in CPython.
+     */
+    void clearReferences(long obj) {
+        long type = getLong(obj + TYPE);
+        switch (getInt(type + TP_KIND)) {
+            case KIND_STRUCT, KIND_LIST, KIND_DICT, KIND_WEAKREF -> releaseReferences(obj, type);
+            default -> {
+            }
+        }
+    }
+
+    /** Runs the finalizer of {@code type} on {@code obj}; what it throws goes to the unraisable hook. */
+    void runFinalizer(long obj, long type) {
+        Finalizer f = types[getInt(type + TP_ID)].finalizer;
+        try {
+            f.run(obj);
+        } catch (Throwable t) {
+            unraisable("finalizer of " + describe(obj), t);
+        }
+    }
+
+    /** Reports an exception that has nowhere to go (a finalizer's, a callback's), like sys.unraisablehook. */
+    void unraisable(String where, Throwable t) {
+        try {
+            unraisableHook.report(where, t);
+        } catch (Throwable ignored) {
+            // A failing hook must not corrupt the heap either.
+        }
+    }
+
+    /** Where exceptions from finalizers and callbacks go; the default prints them to stderr. */
+    public void setUnraisableHook(UnraisableHook hook) {
+        checkOwner();
+        if (hook == null) {
+            throw new IllegalArgumentException("hook must not be null (use UnraisableHook.STDERR)");
+        }
+        this.unraisableHook = hook;
+    }
+
+    /** Adds to {@code out} every object {@code obj} references directly (its traversal), atoms included. */
+    void referents(long obj, Gc.LongList out) {
+        long type = getLong(obj + TYPE);
+        switch (getInt(type + TP_KIND)) {
+            case KIND_STRUCT -> {
+                int n = getInt(type + TP_NREFS);
+                for (int i = 0; i < n; i++) {
+                    long child = getLong(obj + getLong(type + TP_REFOFFS + 8L * i));
+                    if (child != 0) {
+                        out.add(child);
                     }
                 }
             }
             case KIND_TUPLE -> {
                 long n = getLong(obj + TUPLE_SIZE);
                 for (long i = 0; i < n; i++) {
-                    releaseChild(getLong(obj + TUPLE_ITEMS + 8 * i));
+                    out.add(getLong(obj + TUPLE_ITEMS + 8 * i));
                 }
-                putLong(obj + TUPLE_SIZE, 0);
             }
             case KIND_LIST -> {
                 long n = getLong(obj + LIST_SIZE);
                 long items = getLong(obj + LIST_ITEMS);
-                putLong(obj + LIST_SIZE, 0);
-                putLong(obj + LIST_ALLOCATED, 0);
-                putLong(obj + LIST_ITEMS, 0);
                 for (long i = 0; i < n; i++) {
-                    releaseChild(getLong(items + 8 * i));
-                }
-                if (items != 0) {
-                    freeRaw(items);
+                    out.add(getLong(items + 8 * i));
                 }
             }
-            case KIND_DICT -> dicts.releaseAll(obj);
-            default -> throw new AssertionError("type " + typeName(type) + " of kind "
-                    + getInt(type + TP_KIND) + " has a GC head but no way to release references");
+            case KIND_DICT -> {
+                long table = getLong(obj + DICT_TABLE);
+                long slots = table == 0 ? 0 : getLong(obj + DICT_MASK) + 1;
+                for (long i = 0; i < slots; i++) {
+                    long e = table + i * ENTRY_SIZE;
+                    long k = getLong(e + ENTRY_KEY);
+                    if (k > DUMMY) {
+                        out.add(k);
+                        out.add(getLong(e + ENTRY_VALUE));
+                    }
+                }
+            }
+            default -> {
+            }
         }
     }
 
-    /** Decref from inside a dealloc: never recurses; a container reaching zero is pushed. */
-    void releaseChild(long child) {
-        long rc = getLong(child);
-        if (rc >= IMMORTAL) {
-            return;
-        }
-        assert rc > 0 : "child " + describe(child) + " of a dying object has count " + rc;
-        if (rc > 1) {
-            putLong(child, rc - 1);
-            return;
-        }
-        putLong(child, 0);
-        long type = getLong(child + TYPE);
-        if ((getInt(type + TP_FLAGS) & FLAG_HAVE_GC) == 0) {
-            freeObject(child, type);
-        } else {
-            putLong(child + GC_NEXT, pending);
-            pending = child;
-        }
+    /** Track a new container with the collector (may run a collection, as an allocation in CPython may). */
+    void track(long obj) {
+        collector.track(obj);
     }
 
     private void freeObject(long obj, long type) {
@@ -403,7 +499,8 @@ public final class Heap implements AutoCloseable {
         return obj;
     }
 
-    private long newTypeObject(String name, int kind, int flags, long basicsize, long itemsize, long[] refOffsets) {
+    private long newTypeObject(String name, int kind, int flags, long basicsize, long itemsize, long[] refOffsets,
+            long weaklistoffset, Finalizer finalizer) {
         long size = org.refheap.layout.TypeLayout.size(refOffsets.length);
         long t = alloc.malloc(size);
         immortalBytes += alloc.usableSize(t);
@@ -417,6 +514,7 @@ public final class Heap implements AutoCloseable {
         int tid = typeCount;
         putInt(t + TP_ID, tid);
         putInt(t + TP_NREFS, refOffsets.length);
+        putLong(t + TP_WEAKLISTOFFSET, weaklistoffset);
         for (int i = 0; i < refOffsets.length; i++) {
             putLong(t + TP_REFOFFS + 8L * i, refOffsets[i]);
         }
@@ -424,7 +522,7 @@ public final class Heap implements AutoCloseable {
             types = Arrays.copyOf(types, tid * 2);
             liveByType = Arrays.copyOf(liveByType, tid * 2);
         }
-        PyType pt = new PyType(this, name, tid, t, kind, flags, basicsize, itemsize, refOffsets.clone());
+        PyType pt = new PyType(this, name, tid, t, kind, flags, basicsize, itemsize, refOffsets.clone(), finalizer);
         types[tid] = pt;
         typeCount = tid + 1;
         typesByName.put(name, pt);
@@ -440,6 +538,16 @@ public final class Heap implements AutoCloseable {
      * @throws IllegalArgumentException when the name is taken or the layout cannot be stored
      */
     public StructType defineStruct(String name, StructLayout layout) {
+        return defineStruct(name, layout, StructOptions.DEFAULT);
+    }
+
+    /**
+     * Declares a struct type with options: a finalizer (the type's {@code __del__}, run at most once
+     * per object when it dies, by count or in a cycle) and whether instances can be weakly referenced
+     * (a hidden 8-byte slot after the layout, as {@code __weakref__}). A type with a finalizer is a
+     * container even without references, so that its objects carry the FINALIZED bit.
+     */
+    public StructType defineStruct(String name, StructLayout layout, StructOptions options) {
         checkOwner();
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a struct type needs a name");
@@ -447,10 +555,22 @@ public final class Heap implements AutoCloseable {
         if (typesByName.containsKey(name)) {
             throw new IllegalArgumentException("a type named '" + name + "' already exists in heap #" + id);
         }
-        StructType st = StructType.fromLayout(this, name, layout);
-        long basicsize = HEADER_SIZE + ((layout.byteSize() + 7) & -8L);
-        int flags = st.refOffsets().length > 0 ? FLAG_HAVE_GC : 0;
-        long t = newTypeObject(name, KIND_STRUCT, flags, basicsize, 0, st.refOffsets());
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null (use StructOptions.DEFAULT)");
+        }
+        long layoutBytes = (layout == null ? 0 : layout.byteSize() + 7) & -8L;
+        long weaklistoffset = options.weakrefable() ? HEADER_SIZE + layoutBytes : 0;
+        long payload = layoutBytes + (options.weakrefable() ? 8 : 0);
+        StructType st = StructType.fromLayout(this, name, layout, payload);
+        int flags = 0;
+        if (st.refOffsets().length > 0 || options.finalizer() != null) {
+            flags |= FLAG_HAVE_GC;
+        }
+        if (options.finalizer() != null) {
+            flags |= FLAG_HAVE_FINALIZER;
+        }
+        long t = newTypeObject(name, KIND_STRUCT, flags, HEADER_SIZE + payload, 0, st.refOffsets(), weaklistoffset,
+                options.finalizer());
         putLong(t + TP_NAME, immortal(newStrNoCheck(name)));
         st.bind(types[getInt(t + TP_ID)]);
         return st;
@@ -565,6 +685,28 @@ public final class Heap implements AutoCloseable {
     /** Operations on tuples. */
     public Tuples tuples() {
         return tuples;
+    }
+
+    /** The collector's controls: CPython's {@code gc} module. */
+    public Gc gc() {
+        return gc;
+    }
+
+    /** Weak references: CPython's {@code weakref} module. */
+    public WeakRefs weakrefs() {
+        return weakRefs;
+    }
+
+    WeakRefs weakRefs() {
+        return weakRefs;
+    }
+
+    Gc gcFace() {
+        return gc;
+    }
+
+    Collector collector() {
+        return collector;
     }
 
     /** Shorthand for {@code lists().newList()}. */
@@ -845,6 +987,10 @@ public final class Heap implements AutoCloseable {
 
     void putInt(long address, int value) {
         seg.set(JAVA_INT, address - base, value);
+    }
+
+    boolean isContainerType(long type) {
+        return (getInt(type + TP_FLAGS) & FLAG_HAVE_GC) != 0;
     }
 
     long kindOf(long obj) {

@@ -29,6 +29,7 @@ public final class Lists {
         heap.putLong(l + LIST_SIZE, 0);
         heap.putLong(l + LIST_ALLOCATED, 0);
         heap.putLong(l + LIST_ITEMS, 0);
+        heap.track(l);
         return l;
     }
 
@@ -122,6 +123,10 @@ public final class Lists {
     /** Removes every item. The list is emptied before any item is decref'd. */
     public void clear(long list) {
         check(list);
+        clearNoCheck(list);
+    }
+
+    void clearNoCheck(long list) {
         long n = heap.getLong(list + LIST_SIZE);
         long items = heap.getLong(list + LIST_ITEMS);
         heap.putLong(list + LIST_SIZE, 0);

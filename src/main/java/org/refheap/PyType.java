@@ -16,9 +16,10 @@ public final class PyType {
     final long basicSize;
     final long itemSize;
     private final long[] refOffsets;
+    final Finalizer finalizer;
 
     PyType(Heap heap, String name, int id, long address, int kind, int flags, long basicSize, long itemSize,
-            long[] refOffsets) {
+            long[] refOffsets, Finalizer finalizer) {
         this.heap = heap;
         this.name = name;
         this.id = id;
@@ -28,6 +29,12 @@ public final class PyType {
         this.basicSize = basicSize;
         this.itemSize = itemSize;
         this.refOffsets = refOffsets;
+        this.finalizer = finalizer;
+    }
+
+    /** Whether the type has a finalizer. */
+    public boolean hasFinalizer() {
+        return finalizer != null;
     }
 
     /** The type's name, as {@code type(x).__name__} gives it. */

@@ -32,7 +32,10 @@ import static org.refheap.layout.ObjectLayout.HEADER_SIZE;
  *   16 + m.off   m   each member m of the layout; ADDRESS members are counted references
  * </pre>
  *
- * Fields are reached through {@link Field} handles resolved once by name: each access checks the
+ * A weakly referenceable type ({@link StructOptions#weakrefable()}) has one more hidden 8-byte slot
+ * after the layout, heading the list of weakrefs to the object.
+ *
+ * <p>Fields are reached through {@link Field} handles resolved once by name: each access checks the
  * object is a live instance of this type (two reads and a compare) and allocates nothing.
  */
 public final class StructType {
@@ -46,16 +49,17 @@ public final class StructType {
     private long typeAddress;
     private boolean container;
 
-    private StructType(Heap heap, String name, StructLayout layout, long[] refOffsets, Map<String, Field> fields) {
+    private StructType(Heap heap, String name, StructLayout layout, long payloadBytes, long[] refOffsets,
+            Map<String, Field> fields) {
         this.heap = heap;
         this.name = name;
         this.layout = layout;
-        this.payloadBytes = (layout.byteSize() + 7) & -8L;
+        this.payloadBytes = payloadBytes;
         this.refOffsets = refOffsets;
         this.fields = fields;
     }
 
-    static StructType fromLayout(Heap heap, String name, StructLayout layout) {
+    static StructType fromLayout(Heap heap, String name, StructLayout layout, long payloadBytes) {
         if (layout == null) {
             throw new IllegalArgumentException("struct type '" + name + "' needs a layout");
         }
@@ -98,7 +102,7 @@ public final class StructType {
             }
             members.add(new Member(fname, HEADER_SIZE + at, kind));
         }
-        StructType st = new StructType(heap, name, layout, refs.stream().mapToLong(Long::longValue).toArray(),
+        StructType st = new StructType(heap, name, layout, payloadBytes, refs.stream().mapToLong(Long::longValue).toArray(),
                 new LinkedHashMap<>());
         for (Member m : members) {
             st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind));
@@ -172,6 +176,9 @@ public final class StructType {
         long obj = heap.allocObject(typeAddress, HEADER_SIZE + payloadBytes, container);
         for (long o = HEADER_SIZE; o < HEADER_SIZE + payloadBytes; o += 8) {
             heap.putLong(obj + o, 0);
+        }
+        if (container) {
+            heap.track(obj);
         }
         return obj;
     }

@@ -27,11 +27,30 @@ public final class Tuples {
         }
         long t = heap.allocObject(tupleType, TUPLE_ITEMS + 8L * items.length, true);
         heap.putLong(t + TUPLE_SIZE, items.length);
+        boolean mayBeInCycle = false;
         for (int i = 0; i < items.length; i++) {
             heap.increfNoCheck(items[i]);
             heap.putLong(t + TUPLE_ITEMS + 8L * i, items[i]);
+            mayBeInCycle |= mayBeTracked(items[i]);
+        }
+        if (mayBeInCycle) {
+            heap.track(t);
         }
         return t;
+    }
+
+    /**
+     * CPython's {@code _PyObject_GC_MAY_BE_TRACKED}: atoms never are, a tuple is when it is tracked,
+     * every other container may be. A tuple of items that may not be tracked can never be part of a
+     * cycle, so it is not tracked at all (the 3.14.1+ rule, GH-140262); its items are fixed, so the
+     * decision never has to be revisited.
+     */
+    private boolean mayBeTracked(long item) {
+        long type = heap.getLong(item + 8);
+        if (!heap.isContainerType(type)) {
+            return false;
+        }
+        return type != tupleType || heap.collector().isTracked(item);
     }
 
     public long size(long tuple) {

@@ -73,6 +73,7 @@ class RefcountModelTest {
                     JAVA_LONG.withName("v"), ADDRESS.withName("a"), ADDRESS.withName("b")));
             fa = node.field("a");
             fb = node.field("b");
+            heap.gc().disable(); // pure reference counting here; CollectorModelTest adds the collector
         }
 
         MObj add(Kind k, long addr) {

@@ -23,8 +23,13 @@ package org.refheap.layout;
  *                 32    8 mask        table slots - 1 (slots a power of two, at least 8)
  *                 40    8 table       address of a raw block of slots, 24 bytes each:
  *                                     hash (8) | key (8; 0 empty, 1 deleted) | value (8)
- *  struct yes if it has references: the user's StructLayout from offset 16, ADDRESS members are
- *         counted references (0 = NULL)
+ *  struct yes if it has references or a finalizer: the user's StructLayout from offset 16, ADDRESS
+ *         members are counted references (0 = NULL); a weakly referenceable struct type adds one
+ *         hidden 8-byte slot after the layout: the address of its first weakref (tp_weaklistoffset)
+ *  weakref yes    16    8 wr_object   the referent, not counted; 0 once it died (reads as None)
+ *                 24    8 wr_callback index of the Java callback in the heap's table; 0 = none
+ *                 32    8 wr_next     next weakref to the same referent
+ *                 40    8 wr_prev     previous one (0 = this is the first: the referent's slot holds it)
  * </pre>
  */
 public final class BuiltinLayouts {
@@ -51,6 +56,12 @@ public final class BuiltinLayouts {
     public static final int ENTRY_HASH = 0;
     public static final int ENTRY_KEY = 8;
     public static final int ENTRY_VALUE = 16;
+    public static final int WR_OBJECT = 16;
+    public static final int WR_CALLBACK = 24;
+    public static final int WR_NEXT = 32;
+    public static final int WR_PREV = 40;
+    public static final int WR_BASICSIZE = 48;
+
     /** Key of a deleted slot. Never a real address: objects are 16-byte aligned. */
     public static final long DUMMY = 1;
 

@@ -13,11 +13,13 @@ package org.refheap.layout;
  *      16    8 tp_name       address of an immortal str
  *      24    8 tp_basicsize  bytes of header + fixed payload (the GC head not included)
  *      32    8 tp_itemsize   bytes per item of variable-size types, else 0
- *      40    4 tp_flags      HAVE_GC 1 (has a GC head), VAR 2 (ob_size at offset 16), IMMUTABLE 4
+ *      40    4 tp_flags      HAVE_GC 1 (has a GC head), VAR 2 (ob_size at offset 16), IMMUTABLE 4,
+ *                          HAVE_FINALIZER 8 (a Java finalizer in the type table)
  *      44    4 tp_kind       one of the KIND_* values: how to hash, compare and release it
  *      48    4 tp_id         index into the heap's Java-side type table
  *      52    4 tp_nrefs      number of reference fields (struct types)
- *      56  8*n tp_refoffs   offset of each reference field from the object address
+ *      56    8 tp_weaklistoffset  offset of the slot heading the object's weakref list; 0 = none
+ *      64  8*n tp_refoffs   offset of each reference field from the object address
  * </pre>
  */
 public final class TypeLayout {
@@ -28,11 +30,13 @@ public final class TypeLayout {
     public static final int TP_KIND = 44;
     public static final int TP_ID = 48;
     public static final int TP_NREFS = 52;
-    public static final int TP_REFOFFS = 56;
+    public static final int TP_WEAKLISTOFFSET = 56;
+    public static final int TP_REFOFFS = 64;
 
     public static final int FLAG_HAVE_GC = 1;
     public static final int FLAG_VAR = 2;
     public static final int FLAG_IMMUTABLE = 4;
+    public static final int FLAG_HAVE_FINALIZER = 8;
 
     public static final int KIND_TYPE = 0;
     public static final int KIND_NONE = 1;
@@ -45,6 +49,7 @@ public final class TypeLayout {
     public static final int KIND_LIST = 8;
     public static final int KIND_DICT = 9;
     public static final int KIND_STRUCT = 10;
+    public static final int KIND_WEAKREF = 11;
 
     private TypeLayout() {
     }

@@ -1,0 +1,594 @@
+package org.refheap;
+
+import java.io.PrintStream;
+
+import static org.refheap.layout.BuiltinLayouts.*;
+import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
+import static org.refheap.layout.ObjectLayout.TYPE;
+import static org.refheap.layout.TypeLayout.*;
+
+/**
+ * The generational cycle collector: CPython's {@code Python/gc.c} algorithm (3.8-3.13, the
+ * generational one), written again in Java over the heap's GC heads.
+ *
+ * <h2>GC head bits</h2>
+ * The collector works on <em>GC head addresses</em> {@code g = obj - 16}, as gc.c works on
+ * {@code PyGC_Head *}. List heads are 16-byte raw blocks shaped like a GC head.
+ * <pre>
+ *  word     bits  meaning
+ *  gc_next  63..0 address of the next GC head in the list; 0 = untracked
+ *           0     UNREACHABLE: only inside move_unreachable, marks a tentatively unreachable object
+ *  gc_prev  63..2 between collections: address of the previous GC head (16-byte aligned, so bits
+ *                 0..3 are free); during a collection: gc_refs, a copy of the count minus internal
+ *                 references (CPython 3.8+ packing)
+ *           1     COLLECTING: in the set being collected (set by update_refs, cleared when found reachable)
+ *           0     FINALIZED: the finalizer has run (PEP 442); the only flag that outlives a collection
+ * </pre>
+ *
+ * <h2>Pipeline</h2>
+ * {@link #collect(int)} is the main function. Its phases, in order, each a method that opens with the
+ * postcondition it guarantees: {@link #updateRefs}, {@link #subtractRefs}, {@link #moveUnreachable},
+ * {@link #handleWeakrefs}, {@link #finalizeGarbage}, {@link #handleResurrected}, {@link #clearWeakrefs},
+ * {@link #deleteGarbage}. No phase recurses over the object graph: {@code moveUnreachable} walks a
+ * list that grows as it goes, with O(1) extra memory.
+ *
+ * <p>Traversal ({@code tp_traverse}) is by the type's kind: struct types through their reference
+ * offsets, tuples and lists through their items, dicts through keys and values; weakrefs have none.
+ */
+final class Collector {
+    static final int NUM_GENERATIONS = 3;
+    static final long FINALIZED = 1;
+    static final long COLLECTING = 2;
+    private static final long PREV_FLAGS = 3;
+    private static final int REFS_SHIFT = 2;
+    private static final long UNREACHABLE = 1;
+
+    static final int DEBUG_STATS = 1;
+    static final int DEBUG_COLLECTABLE = 2;
+    static final int DEBUG_UNCOLLECTABLE = 4;
+    static final int DEBUG_SAVEALL = 32;
+    static final int DEBUG_LEAK = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+
+    // traversal modes
+    private static final int SUBTRACT = 0;
+    private static final int REACHABLE = 1;
+
+    private final Heap heap;
+    final long[] gen = new long[NUM_GENERATIONS];
+    final long permanent;
+    private final long tmpA;
+    private final long tmpB;
+    private final long tmpC;
+    private final long tmpD;
+
+    final int[] threshold = {700, 10, 10};
+    final long[] count = new long[NUM_GENERATIONS];
+    boolean enabled = true;
+    boolean collecting;
+    int debug;
+    PrintStream debugOut = System.err;
+    long longLivedTotal;
+    long longLivedPending;
+
+    // statistics per generation
+    final long[] collections = new long[NUM_GENERATIONS];
+    final long[] collected = new long[NUM_GENERATIONS];
+    final long[] uncollectable = new long[NUM_GENERATIONS];
+    final long[] candidates = new long[NUM_GENERATIONS];
+    final long[] totalPauseNanos = new long[NUM_GENERATIONS];
+    final long[] lastPauseNanos = new long[NUM_GENERATIONS];
+    final long[] maxPauseNanos = new long[NUM_GENERATIONS];
+
+    Collector(Heap heap, long[] heads) {
+        this.heap = heap;
+        for (int i = 0; i < NUM_GENERATIONS; i++) {
+            gen[i] = heads[i];
+        }
+        permanent = heads[3];
+        tmpA = heads[4];
+        tmpB = heads[5];
+        tmpC = heads[6];
+        tmpD = heads[7];
+        for (long h : heads) {
+            listInit(h);
+        }
+    }
+
+    // ================================================================== tracking
+
+    /** Appends a new container to generation 0 and runs a collection when the count crosses threshold 0. */
+    void track(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        append(g, gen[0]);
+        long c = ++count[0];
+        if (c > threshold[0] && enabled && threshold[0] != 0 && !collecting) {
+            collectGenerations();
+        }
+    }
+
+    /** A container is being deallocated: off its list, and one fewer allocation in count 0. */
+    void untrackForDealloc(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        if (heap.getLong(g) != 0) {
+            remove(g);
+        }
+        if (count[0] > 0) {
+            count[0]--;
+        }
+    }
+
+    boolean isTracked(long obj) {
+        return heap.getLong(obj - GC_HEAD_SIZE) != 0;
+    }
+
+    boolean isFinalized(long obj) {
+        return (heap.getLong(obj - GC_HEAD_SIZE + 8) & FINALIZED) != 0;
+    }
+
+    void setFinalized(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        heap.putLong(g + 8, heap.getLong(g + 8) | FINALIZED);
+    }
+
+    /**
+     * CPython's rule: collect the oldest generation whose count passed its threshold; the oldest only
+     * when the objects promoted since the last full collection are at least 25% of those that
+     * survived it, which keeps full collections linear in the long run.
+     */
+    private void collectGenerations() {
+        for (int i = NUM_GENERATIONS - 1; i >= 0; i--) {
+            if (count[i] > threshold[i]) {
+                if (i == NUM_GENERATIONS - 1 && longLivedPending < longLivedTotal / 4) {
+                    continue;
+                }
+                collect(i);
+                break;
+            }
+        }
+    }
+
+    // ================================================================== the main function
+
+    /**
+     * This is the main function. Collects {@code generation} and every younger one; returns the
+     * number of unreachable objects found (collected + uncollectable). A collection started while
+     * one runs (from a finalizer or callback) returns 0 at once.
+     */
+    long collect(int generation) {
+        if (collecting) {
+            return 0;
+        }
+        collecting = true;
+        long start = System.nanoTime();
+        long examined = 0;
+        long m = 0;
+        try {
+            heap.gcFace().invokeCallbacks("start", generation, 0, 0, 0, 0);
+            if (generation + 1 < NUM_GENERATIONS) {
+                count[generation + 1]++;
+            }
+            for (int i = 0; i <= generation; i++) {
+                count[i] = 0;
+            }
+            for (int i = 0; i < generation; i++) {
+                merge(gen[i], gen[generation]);
+            }
+            long young = gen[generation];
+            long old = generation < NUM_GENERATIONS - 1 ? gen[generation + 1] : young;
+            long unreachable = tmpA;
+            listInit(unreachable);
+
+            examined = updateRefs(young);
+            subtractRefs(young);
+            long nUnreachable = moveUnreachable(young, unreachable);
+            long survivors = examined - nUnreachable;
+
+            if (young != old) {
+                if (generation == NUM_GENERATIONS - 2) {
+                    longLivedPending += survivors;
+                }
+                merge(young, old);
+            } else {
+                longLivedPending = 0;
+                longLivedTotal = survivors;
+            }
+            clearUnreachableMask(unreachable);
+            if ((debug & DEBUG_COLLECTABLE) != 0) {
+                for (long g = next(unreachable); g != unreachable; g = next(g)) {
+                    debugOut.println("gc: collectable <" + heap.describe(g + GC_HEAD_SIZE) + ">");
+                }
+            }
+
+            m += handleWeakrefs(unreachable, old);
+            long finalUnreachable = unreachable;
+            if (finalizeGarbage(unreachable)) {
+                finalUnreachable = tmpB;
+                handleResurrected(unreachable, finalUnreachable, old);
+            }
+            clearWeakrefs(finalUnreachable);
+            m += size(finalUnreachable);
+            deleteGarbage(finalUnreachable, old);
+        } finally {
+            collecting = false;
+        }
+        long pause = System.nanoTime() - start;
+        collections[generation]++;
+        collected[generation] += m;
+        candidates[generation] += examined;
+        totalPauseNanos[generation] += pause;
+        lastPauseNanos[generation] = pause;
+        maxPauseNanos[generation] = Math.max(maxPauseNanos[generation], pause);
+        if ((debug & DEBUG_STATS) != 0) {
+            debugOut.printf("gc: collected generation %d: %d objects examined, %d unreachable, 0 uncollectable, "
+                    + "%.6fs elapsed; objects in each generation: %d %d %d, permanent %d%n", generation, examined, m,
+                    pause / 1e9, size(gen[0]), size(gen[1]), size(gen[2]), size(permanent));
+        }
+        heap.gcFace().invokeCallbacks("stop", generation, m, 0, examined, pause);
+        return m;
+    }
+
+    // ================================================================== phases
+
+    /**
+     * After this, every object in {@code containers} has COLLECTING set and gc_refs equal to its
+     * reference count (the FINALIZED bit kept). Returns how many objects the list holds.
+     */
+    private long updateRefs(long containers) {
+        long n = 0;
+        for (long g = next(containers); g != containers; g = next(g)) {
+            long rc = heap.getLong(g + GC_HEAD_SIZE);
+            assert rc > 0 : "tracked object " + heap.describe(g + GC_HEAD_SIZE) + " has count " + rc;
+            long prev = heap.getLong(g + 8);
+            heap.putLong(g + 8, (prev & FINALIZED) | COLLECTING | (rc << REFS_SHIFT));
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * After this, gc_refs is >= 0 for every object in {@code containers}, and is the number of
+     * references to it from outside the set: an object with gc_refs > 0 is directly reachable from
+     * outside.
+     */
+    private void subtractRefs(long containers) {
+        for (long g = next(containers); g != containers; g = next(g)) {
+            traverse(g + GC_HEAD_SIZE, SUBTRACT, 0);
+        }
+    }
+
+    /**
+     * After this, {@code young} holds exactly the objects reachable from outside the set (COLLECTING
+     * cleared, doubly linked again), and {@code unreachable} the rest, each still COLLECTING and
+     * marked UNREACHABLE in gc_next. Returns how many are unreachable.
+     *
+     * <p>One pass over young, which grows at its tail: an object with gc_refs > 0 is reachable, and
+     * everything it references is marked reachable (gc_refs = 1), moving it back from unreachable to
+     * young's tail if it was already judged; an object with gc_refs = 0 moves, tentatively, to
+     * unreachable. Only young's gc_next links are valid during the pass (gc_prev holds gc_refs).
+     */
+    private long moveUnreachable(long young, long unreachable) {
+        long prev = young;
+        long g = next(young);
+        movedToUnreachable = 0;
+        while (g != young) {
+            if ((heap.getLong(g + 8) >>> REFS_SHIFT) != 0) {
+                traverse(g + GC_HEAD_SIZE, REACHABLE, young);
+                // Relink gc_prev to the previous element; g leaves the collecting set.
+                heap.putLong(g + 8, (heap.getLong(g + 8) & FINALIZED) | prev);
+                prev = g;
+            } else {
+                // Move g to unreachable; young is singly linked here, so only prev's next changes.
+                heap.putLong(prev, heap.getLong(g));
+                long last = prevPtr(unreachable);
+                heap.putLong(last, UNREACHABLE | g);
+                setPrevPtr(g, last);
+                heap.putLong(g, UNREACHABLE | unreachable);
+                setPrevPtr(unreachable, g);
+                movedToUnreachable++;
+            }
+            g = heap.getLong(prev);
+        }
+        setPrevPtr(young, prev);
+        // Appending set UNREACHABLE on the head's own next; that pollution ends here.
+        heap.putLong(unreachable, heap.getLong(unreachable) & ~UNREACHABLE);
+        return movedToUnreachable;
+    }
+
+    /** Objects in the unreachable list during moveUnreachable. */
+    private long movedToUnreachable;
+
+    /** Called for each container an object in young references during moveUnreachable. */
+    private void visitReachable(long g, long young) {
+        long prevWord = heap.getLong(g + 8);
+        long nextWord = heap.getLong(g);
+        if ((nextWord & UNREACHABLE) != 0) {
+            // Judged unreachable earlier, but reachable after all: back to young's tail.
+            long p = prevWord & ~PREV_FLAGS;
+            long n = nextWord & ~UNREACHABLE;
+            heap.putLong(p, nextWord); // keeps the UNREACHABLE mark the list uses
+            setPrevPtr(n, p);
+            long last = prevPtr(young);
+            heap.putLong(last, g);
+            heap.putLong(g, young);
+            setPrevPtr(young, g);
+            heap.putLong(g + 8, (prevWord & PREV_FLAGS) | (1L << REFS_SHIFT));
+            movedToUnreachable--;
+        } else if ((prevWord >>> REFS_SHIFT) == 0) {
+            // In young, not reached by the scan yet: tell it that it is reachable.
+            heap.putLong(g + 8, (prevWord & PREV_FLAGS) | (1L << REFS_SHIFT));
+        }
+        // Else gc_refs > 0: the scan will get to it.
+    }
+
+    /**
+     * After this, no weak reference to an object in {@code unreachable} is set, weakrefs inside the
+     * set are cleared too, and the callbacks of cleared weakrefs that are themselves reachable have
+     * run (they cannot reach any unreachable object: every path to one was a weakref, now cleared).
+     * Returns how many of those weakrefs the callbacks freed.
+     */
+    private long handleWeakrefs(long unreachable, long old) {
+        WeakRefs wrs = heap.weakRefs();
+        long toCall = tmpC;
+        listInit(toCall);
+        for (long g = next(unreachable); g != unreachable; g = next(g)) {
+            long obj = g + GC_HEAD_SIZE;
+            long type = heap.getLong(obj + TYPE);
+            if (heap.getInt(type + TP_KIND) == KIND_WEAKREF) {
+                wrs.clearRef(obj);
+            }
+            long wlo = heap.getLong(type + TP_WEAKLISTOFFSET);
+            if (wlo == 0) {
+                continue;
+            }
+            for (long wr = heap.getLong(obj + wlo); wr != 0; wr = heap.getLong(obj + wlo)) {
+                wrs.clearRef(wr);
+                if (heap.getLong(wr + WR_CALLBACK) == 0) {
+                    continue;
+                }
+                long wg = wr - GC_HEAD_SIZE;
+                if ((heap.getLong(wg + 8) & COLLECTING) != 0) {
+                    continue; // the weakref is garbage too: its callback must not run
+                }
+                heap.increfNoCheck(wr);
+                move(wg, toCall);
+            }
+        }
+        long freed = 0;
+        while (next(toCall) != toCall) {
+            long wg = next(toCall);
+            long wr = wg + GC_HEAD_SIZE;
+            wrs.invokeCallback(wr);
+            heap.decrefNoCheck(wr);
+            if (next(toCall) == wg) {
+                move(wg, old);
+            } else {
+                freed++;
+            }
+        }
+        return freed;
+    }
+
+    /**
+     * After this, every object in {@code collectable} whose type has a finalizer has had it called
+     * exactly once in its life (FINALIZED set). Finalizers may free objects of the set or resurrect
+     * them; the list is walked by always taking its first element. Returns whether any ran.
+     */
+    private boolean finalizeGarbage(long collectable) {
+        long seen = tmpD;
+        listInit(seen);
+        boolean ran = false;
+        while (next(collectable) != collectable) {
+            long g = next(collectable);
+            long obj = g + GC_HEAD_SIZE;
+            move(g, seen);
+            long type = heap.getLong(obj + TYPE);
+            if ((heap.getInt(type + TP_FLAGS) & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0) {
+                heap.putLong(g + 8, heap.getLong(g + 8) | FINALIZED);
+                heap.increfNoCheck(obj);
+                heap.runFinalizer(obj, type);
+                heap.decrefNoCheck(obj);
+                ran = true;
+            }
+        }
+        merge(seen, collectable);
+        return ran;
+    }
+
+    /**
+     * After this, {@code stillUnreachable} holds the objects of {@code unreachable} that are still
+     * unreachable after the finalizers ran, and every object a finalizer resurrected (and all it
+     * reaches) has moved to {@code old}: only what was resurrected is spared.
+     */
+    private void handleResurrected(long unreachable, long stillUnreachable, long old) {
+        for (long g = next(unreachable); g != unreachable; g = next(g)) {
+            heap.putLong(g + 8, heap.getLong(g + 8) & ~COLLECTING);
+        }
+        listInit(stillUnreachable);
+        updateRefs(unreachable);
+        subtractRefs(unreachable);
+        moveUnreachable(unreachable, stillUnreachable);
+        clearUnreachableMask(stillUnreachable);
+        merge(unreachable, old);
+    }
+
+    /**
+     * After this, no weakref points at an object of {@code collectable} (finalizers may have made new
+     * ones): nobody can see an object whose references are about to be cleared.
+     */
+    private void clearWeakrefs(long collectable) {
+        WeakRefs wrs = heap.weakRefs();
+        for (long g = next(collectable); g != collectable; g = next(g)) {
+            long obj = g + GC_HEAD_SIZE;
+            long type = heap.getLong(obj + TYPE);
+            if (heap.getInt(type + TP_KIND) == KIND_WEAKREF) {
+                wrs.clearRef(obj);
+            }
+            long wlo = heap.getLong(type + TP_WEAKLISTOFFSET);
+            if (wlo != 0) {
+                for (long wr = heap.getLong(obj + wlo); wr != 0; wr = heap.getLong(obj + wlo)) {
+                    wrs.clearRef(wr);
+                }
+            }
+        }
+    }
+
+    /**
+     * After this, {@code collectable} is empty: each object's references were cleared (tp_clear),
+     * which breaks the cycles so that reference counting frees them; an object that survives its
+     * clear (something outside still held it) moves to {@code old}. With DEBUG_SAVEALL the objects
+     * go to {@code garbage} instead and nothing is cleared.
+     */
+    private void deleteGarbage(long collectable, long old) {
+        while (next(collectable) != collectable) {
+            long g = next(collectable);
+            long obj = g + GC_HEAD_SIZE;
+            if ((debug & DEBUG_SAVEALL) != 0) {
+                heap.gcFace().saveGarbage(obj);
+            } else {
+                heap.increfNoCheck(obj);
+                heap.clearReferences(obj);
+                heap.decrefNoCheck(obj);
+            }
+            if (next(collectable) == g) {
+                heap.putLong(g + 8, heap.getLong(g + 8) & ~COLLECTING);
+                move(g, old);
+            }
+        }
+    }
+
+    /** After this, no object in {@code list} has the UNREACHABLE mark in gc_next. */
+    private void clearUnreachableMask(long list) {
+        for (long g = next(list); g != list; g = heap.getLong(g)) {
+            heap.putLong(g, heap.getLong(g) & ~UNREACHABLE);
+        }
+    }
+
+    // ================================================================== traversal
+
+    /** Visits every container {@code obj} references that is in the collecting set. */
+    private void traverse(long obj, int mode, long arg) {
+        long type = heap.getLong(obj + TYPE);
+        switch (heap.getInt(type + TP_KIND)) {
+            case KIND_STRUCT -> {
+                int n = heap.getInt(type + TP_NREFS);
+                for (int i = 0; i < n; i++) {
+                    long child = heap.getLong(obj + heap.getLong(type + TP_REFOFFS + 8L * i));
+                    if (child != 0) {
+                        visit(child, mode, arg);
+                    }
+                }
+            }
+            case KIND_TUPLE -> {
+                long n = heap.getLong(obj + TUPLE_SIZE);
+                for (long i = 0; i < n; i++) {
+                    visit(heap.getLong(obj + TUPLE_ITEMS + 8 * i), mode, arg);
+                }
+            }
+            case KIND_LIST -> {
+                long n = heap.getLong(obj + LIST_SIZE);
+                long items = heap.getLong(obj + LIST_ITEMS);
+                for (long i = 0; i < n; i++) {
+                    visit(heap.getLong(items + 8 * i), mode, arg);
+                }
+            }
+            case KIND_DICT -> {
+                long table = heap.getLong(obj + DICT_TABLE);
+                if (table != 0) {
+                    long slots = heap.getLong(obj + DICT_MASK) + 1;
+                    for (long i = 0; i < slots; i++) {
+                        long e = table + i * ENTRY_SIZE;
+                        long k = heap.getLong(e + ENTRY_KEY);
+                        if (k > DUMMY) {
+                            visit(k, mode, arg);
+                            visit(heap.getLong(e + ENTRY_VALUE), mode, arg);
+                        }
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private void visit(long child, int mode, long arg) {
+        long ctype = heap.getLong(child + TYPE);
+        if ((heap.getInt(ctype + TP_FLAGS) & FLAG_HAVE_GC) == 0) {
+            return;
+        }
+        long g = child - GC_HEAD_SIZE;
+        long prevWord = heap.getLong(g + 8);
+        if ((prevWord & COLLECTING) == 0) {
+            return;
+        }
+        if (mode == SUBTRACT) {
+            heap.putLong(g + 8, prevWord - (1L << REFS_SHIFT));
+        } else {
+            visitReachable(g, arg);
+        }
+    }
+
+    // ================================================================== list primitives
+
+    long next(long g) {
+        return heap.getLong(g);
+    }
+
+    private long prevPtr(long g) {
+        return heap.getLong(g + 8) & ~PREV_FLAGS;
+    }
+
+    private void setPrevPtr(long g, long p) {
+        heap.putLong(g + 8, (heap.getLong(g + 8) & PREV_FLAGS) | p);
+    }
+
+    private void listInit(long head) {
+        heap.putLong(head, head);
+        heap.putLong(head + 8, head);
+    }
+
+    private void append(long g, long list) {
+        long last = prevPtr(list);
+        setPrevPtr(g, last);
+        heap.putLong(last, g);
+        heap.putLong(g, list);
+        setPrevPtr(list, g);
+    }
+
+    private void remove(long g) {
+        long p = prevPtr(g);
+        long n = heap.getLong(g);
+        heap.putLong(p, n);
+        setPrevPtr(n, p);
+        heap.putLong(g, 0);
+    }
+
+    void move(long g, long list) {
+        long p = prevPtr(g);
+        long n = heap.getLong(g);
+        heap.putLong(p, n);
+        setPrevPtr(n, p);
+        append(g, list);
+    }
+
+    void merge(long from, long to) {
+        long first = heap.getLong(from);
+        if (first == from) {
+            return;
+        }
+        long last = prevPtr(from);
+        long toLast = prevPtr(to);
+        heap.putLong(toLast, first);
+        setPrevPtr(first, toLast);
+        heap.putLong(last, to);
+        setPrevPtr(to, last);
+        listInit(from);
+    }
+
+    long size(long list) {
+        long n = 0;
+        for (long g = next(list); g != list; g = next(g)) {
+            n++;
+        }
+        return n;
+    }
+}

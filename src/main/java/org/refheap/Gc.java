@@ -1,0 +1,311 @@
+package org.refheap;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The collector's controls, named as in CPython's {@code gc} module (in Java's camelCase). Get it
+ * from {@link Heap#gc()}. Like the heap, it belongs to the heap's thread.
+ *
+ * <pre>{@code
+ * Gc gc = heap.gc();
+ * gc.getThreshold();          // [700, 10, 10]
+ * gc.disable();               // hot loop: no automatic collection
+ * ...
+ * gc.enable();
+ * long found = gc.collect();  // full collection by hand, in idle time
+ * }</pre>
+ */
+public final class Gc {
+    public static final int DEBUG_STATS = Collector.DEBUG_STATS;
+    public static final int DEBUG_COLLECTABLE = Collector.DEBUG_COLLECTABLE;
+    public static final int DEBUG_UNCOLLECTABLE = Collector.DEBUG_UNCOLLECTABLE;
+    public static final int DEBUG_SAVEALL = Collector.DEBUG_SAVEALL;
+    public static final int DEBUG_LEAK = Collector.DEBUG_LEAK;
+
+    private final Heap heap;
+    private final Collector c;
+    private final List<GcCallback> callbacks = new ArrayList<>();
+    private long garbage;
+
+    Gc(Heap heap, Collector collector) {
+        this.heap = heap;
+        this.c = collector;
+    }
+
+    public void enable() {
+        heap.checkOwner();
+        c.enabled = true;
+    }
+
+    /** Stops automatic collection; {@link #collect()} still works. */
+    public void disable() {
+        heap.checkOwner();
+        c.enabled = false;
+    }
+
+    public boolean isEnabled() {
+        heap.checkOwner();
+        return c.enabled;
+    }
+
+    /** A full collection; returns the unreachable objects found (collected + uncollectable). */
+    public long collect() {
+        return collect(Collector.NUM_GENERATIONS - 1);
+    }
+
+    /**
+     * Collects {@code generation} (0, 1 or 2) and all younger ones. Returns the unreachable objects
+     * found; 0 when called from inside a collection (a finalizer or callback).
+     */
+    public long collect(int generation) {
+        heap.checkOwner();
+        if (generation < 0 || generation >= Collector.NUM_GENERATIONS) {
+            throw new IllegalArgumentException("invalid generation " + generation + ": expected 0, 1 or 2");
+        }
+        return c.collect(generation);
+    }
+
+    /**
+     * {@code (count0, count1, count2)}: tracked allocations minus deallocations since the last
+     * collection of generation 0; collections of generation 0 since the last of 1; of 1 since 2.
+     */
+    public long[] getCount() {
+        heap.checkOwner();
+        return c.count.clone();
+    }
+
+    public int[] getThreshold() {
+        heap.checkOwner();
+        return c.threshold.clone();
+    }
+
+    /** {@code setThreshold(0)} disables automatic collection. Omitted thresholds keep their value. */
+    public void setThreshold(int threshold0, int... rest) {
+        heap.checkOwner();
+        if (rest.length > 2) {
+            throw new IllegalArgumentException("at most three thresholds, got " + (rest.length + 1));
+        }
+        if (threshold0 < 0) {
+            throw new IllegalArgumentException("threshold0 must be >= 0: " + threshold0);
+        }
+        for (int i = 0; i < rest.length; i++) {
+            if (rest[i] < 0) {
+                throw new IllegalArgumentException("threshold" + (i + 1) + " must be >= 0: " + rest[i]);
+            }
+        }
+        c.threshold[0] = threshold0;
+        for (int i = 0; i < rest.length; i++) {
+            c.threshold[i + 1] = rest[i];
+        }
+    }
+
+    /**
+     * Per generation: collections, collected, uncollectable (CPython's three), and beyond CPython:
+     * candidates examined and the pauses.
+     */
+    public List<GcStats> getStats() {
+        heap.checkOwner();
+        List<GcStats> out = new ArrayList<>();
+        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+            out.add(new GcStats(i, c.collections[i], c.collected[i], c.uncollectable[i], c.candidates[i],
+                    c.totalPauseNanos[i], c.lastPauseNanos[i], c.maxPauseNanos[i]));
+        }
+        return out;
+    }
+
+    /** Every object tracked by the collector (not the frozen ones). */
+    public long[] getObjects() {
+        heap.checkOwner();
+        LongList out = new LongList();
+        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+            addAll(c.gen[i], out);
+        }
+        return out.toArray();
+    }
+
+    /** The objects tracked in {@code generation}. */
+    public long[] getObjects(int generation) {
+        heap.checkOwner();
+        if (generation < 0 || generation >= Collector.NUM_GENERATIONS) {
+            throw new IllegalArgumentException("invalid generation " + generation + ": expected 0, 1 or 2");
+        }
+        LongList out = new LongList();
+        addAll(c.gen[generation], out);
+        return out.toArray();
+    }
+
+    /** The tracked objects (frozen ones included) that refer directly to any of {@code objs}. */
+    public long[] getReferrers(long... objs) {
+        heap.checkOwner();
+        Set<Long> targets = new HashSet<>();
+        for (long o : objs) {
+            heap.checkLive(o);
+            targets.add(o);
+        }
+        LongList all = new LongList();
+        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+            addAll(c.gen[i], all);
+        }
+        addAll(c.permanent, all);
+        LongList out = new LongList();
+        LongList refs = new LongList();
+        for (int i = 0; i < all.size(); i++) {
+            long obj = all.get(i);
+            refs.clear();
+            heap.referents(obj, refs);
+            for (int j = 0; j < refs.size(); j++) {
+                if (targets.contains(refs.get(j))) {
+                    out.add(obj);
+                    break;
+                }
+            }
+        }
+        return out.toArray();
+    }
+
+    /** The objects {@code objs} refer to directly (what their traversal visits), atoms included. */
+    public long[] getReferents(long... objs) {
+        heap.checkOwner();
+        LongList out = new LongList();
+        for (long o : objs) {
+            heap.checkLive(o);
+            heap.referents(o, out);
+        }
+        return out.toArray();
+    }
+
+    public boolean isTracked(long obj) {
+        heap.checkOwner();
+        heap.checkLive(obj);
+        return heap.isContainerType(heap.getLong(obj + 8)) && c.isTracked(obj);
+    }
+
+    /** Whether {@code obj}'s finalizer has run (it can run only once). */
+    public boolean isFinalized(long obj) {
+        heap.checkOwner();
+        heap.checkLive(obj);
+        return heap.isContainerType(heap.getLong(obj + 8)) && c.isFinalized(obj);
+    }
+
+    /**
+     * Moves every tracked object to the permanent generation, which no collection examines (CPython
+     * 3.7+): for objects that live as long as the program, so that collections stop paying for them.
+     */
+    public void freeze() {
+        heap.checkOwner();
+        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+            c.merge(c.gen[i], c.permanent);
+        }
+        c.count[0] = 0;
+    }
+
+    /** Moves the permanent generation back into the oldest generation. */
+    public void unfreeze() {
+        heap.checkOwner();
+        c.merge(c.permanent, c.gen[Collector.NUM_GENERATIONS - 1]);
+    }
+
+    public long getFreezeCount() {
+        heap.checkOwner();
+        return c.size(c.permanent);
+    }
+
+    /** {@code gc.callbacks}: a live, mutable list; callbacks run in order at "start" and "stop". */
+    public List<GcCallback> callbacks() {
+        heap.checkOwner();
+        return callbacks;
+    }
+
+    /**
+     * {@code gc.garbage}: a heap list holding the unreachable objects found while
+     * {@link #DEBUG_SAVEALL} was set (created on first use). Clear it to let them go.
+     */
+    public long garbage() {
+        heap.checkOwner();
+        if (garbage == 0) {
+            garbage = heap.lists().newList();
+        }
+        return garbage;
+    }
+
+    /** STATS, COLLECTABLE, UNCOLLECTABLE, SAVEALL, LEAK, or'ed together. */
+    public void setDebug(int flags) {
+        heap.checkOwner();
+        if ((flags & ~(DEBUG_STATS | DEBUG_LEAK)) != 0) {
+            throw new IllegalArgumentException("unknown debug flags 0x" + Integer.toHexString(flags));
+        }
+        c.debug = flags;
+    }
+
+    public int getDebug() {
+        heap.checkOwner();
+        return c.debug;
+    }
+
+    /** Where the debug lines go (stderr by default, as in CPython). */
+    public void setDebugOutput(PrintStream out) {
+        heap.checkOwner();
+        c.debugOut = out == null ? System.err : out;
+    }
+
+    // ------------------------------------------------------------------ internal
+
+    void invokeCallbacks(String phase, int generation, long collected, long uncollectable, long candidates,
+            long duration) {
+        if (callbacks.isEmpty()) {
+            return;
+        }
+        GcCallback.GcInfo info = new GcCallback.GcInfo(generation, collected, uncollectable, candidates, duration);
+        for (GcCallback cb : callbacks.toArray(new GcCallback[0])) {
+            try {
+                cb.call(phase, info);
+            } catch (Throwable t) {
+                heap.unraisable("gc callback " + cb, t);
+            }
+        }
+    }
+
+    void saveGarbage(long obj) {
+        heap.lists().append(garbage(), obj);
+    }
+
+    private void addAll(long list, LongList out) {
+        for (long g = c.next(list); g != list; g = c.next(g)) {
+            out.add(g + 16);
+        }
+    }
+
+    /** A growable array of longs, for the debugging queries. */
+    static final class LongList {
+        private long[] a = new long[16];
+        private int n;
+
+        void add(long v) {
+            if (n == a.length) {
+                a = Arrays.copyOf(a, n * 2);
+            }
+            a[n++] = v;
+        }
+
+        long get(int i) {
+            return a[i];
+        }
+
+        int size() {
+            return n;
+        }
+
+        void clear() {
+            n = 0;
+        }
+
+        long[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package org.refheap;
+
+/**
+ * A {@code gc.callbacks} entry: called with phase "start" before a collection and "stop" after it.
+ * What it throws goes to the heap's {@link UnraisableHook}.
+ */
+@FunctionalInterface
+public interface GcCallback {
+    void call(String phase, GcInfo info);
+
+    /**
+     * @param generation    the generation collected
+     * @param collected     unreachable objects found (0 at "start")
+     * @param uncollectable objects that could not be collected (always 0 here: there are no legacy
+     *                      finalizers; see docs/GC.md)
+     * @param candidates    tracked objects examined (0 at "start")
+     * @param durationNanos pause of the collection (0 at "start")
+     */
+    record GcInfo(int generation, long collected, long uncollectable, long candidates, long durationNanos) {
+    }
+}
