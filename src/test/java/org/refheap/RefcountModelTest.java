@@ -66,7 +66,16 @@ class RefcountModelTest {
         int nextId;
         final StringBuilder log = new StringBuilder();
 
+        /** Whether programs also run collections (CollectorModelTest). */
+        final boolean withCollector;
+        long collectedTotal;
+
         Program(long seed) {
+            this(seed, false);
+        }
+
+        Program(long seed, boolean withCollector) {
+            this.withCollector = withCollector;
             rnd = new Random(seed);
             heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(rnd.nextInt(4) == 0));
             node = heap.defineStruct("Node", MemoryLayout.structLayout(
@@ -137,6 +146,10 @@ class RefcountModelTest {
         }
 
         void step() {
+            if (withCollector && rnd.nextInt(12) == 0) {
+                collect(rnd.nextInt(4) == 0 ? rnd.nextInt(2) : 2);
+                return;
+            }
             int op = handles.isEmpty() ? 0 : rnd.nextInt(16);
             Lists lists = heap.lists();
             Dicts dicts = heap.dicts();
@@ -344,6 +357,101 @@ class RefcountModelTest {
                 default -> add(Kind.NODE, node.allocate());
             }
             log.append("alloc ").append(live.get(nextId - 1).kind).append(' ').append(nextId - 1).append('\n');
+        }
+
+        /** What the program can reach from the references it holds. */
+        java.util.Set<Integer> reachable() {
+            java.util.Set<Integer> seen = new java.util.HashSet<>(handles);
+            java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>(seen);
+            while (!work.isEmpty()) {
+                for (int c : children(live.get(work.pop()))) {
+                    if (seen.add(c)) {
+                        work.push(c);
+                    }
+                }
+            }
+            return seen;
+        }
+
+        List<Integer> children(MObj o) {
+            List<Integer> out = new ArrayList<>();
+            if (o.a >= 0) {
+                out.add((int) o.a);
+            }
+            if (o.b >= 0) {
+                out.add((int) o.b);
+            }
+            out.addAll(o.items);
+            for (Map.Entry<Integer, Integer> e : o.entries.entrySet()) {
+                out.add(e.getKey());
+                out.add(e.getValue());
+            }
+            return out;
+        }
+
+        /** Whether the collector tracks {@code o} (atoms never; tuples only if an item may be tracked). */
+        boolean tracked(MObj o) {
+            return switch (o.kind) {
+                case INT, STR -> false;
+                case TUPLE -> o.items.stream().anyMatch(i -> tracked(live.get(i)) || live.get(i).kind != Kind.TUPLE
+                        && live.get(i).kind != Kind.INT && live.get(i).kind != Kind.STR);
+                default -> true;
+            };
+        }
+
+        /**
+         * Runs a collection and checks it against the model: nothing reachable freed; after a full
+         * collection nothing unreachable left, and the count returned is the unreachable tracked
+         * objects. Then the model drops what the heap freed.
+         */
+        void collect(int generation) {
+            java.util.Set<Integer> reach = reachable();
+            long expectedFull = live.values().stream().filter(o -> !reach.contains(o.id) && tracked(o)).count();
+            log.append("collect ").append(generation).append('\n');
+            long n = heap.gc().collect(generation);
+            List<MObj> freed = new ArrayList<>();
+            for (MObj o : live.values()) {
+                if (!heap.isLive(o.addr)) {
+                    freed.add(o);
+                }
+            }
+            for (MObj o : freed) {
+                assertFalse(reach.contains(o.id), () -> "collect(" + generation + ") freed reachable object " + o.id);
+            }
+            if (generation == 2) {
+                assertEquals(live.size() - reach.size(), freed.size(), "objects left unreachable after a full collection");
+                assertEquals(expectedFull, n, "collect() result");
+            } else {
+                assertTrue(n <= freed.size(), "collect(" + generation + ") returned " + n + " but freed " + freed.size());
+            }
+            collectedTotal += n;
+            java.util.Set<Integer> gone = new java.util.HashSet<>();
+            freed.forEach(o -> gone.add(o.id));
+            for (MObj o : freed) {
+                live.remove(o.id);
+                byAddr.remove(o.addr);
+                freedAddrs.add(o.addr);
+            }
+            for (MObj o : freed) {
+                for (int c : children(o)) {
+                    if (!gone.contains(c)) {
+                        live.get(c).count--;
+                    }
+                }
+            }
+        }
+
+        /** With a collector: drop every reference the program holds; one collection must empty the heap. */
+        void teardownByCollection() {
+            for (int h : new ArrayList<>(handles)) {
+                handles.remove((Integer) h);
+                heap.decref(live.get(h).addr);
+                decModel(h);
+            }
+            collect(2);
+            assertEquals(0, heap.liveObjects(), "live objects after the last collection: " + heap.stats());
+            assertEquals(0, heap.bytesInUse(), "bytes in use after the last collection");
+            heap.close();
         }
 
         /** Every live object agrees with the model; every freed address reads as freed. */
