@@ -18,7 +18,7 @@ JAVA_RUN := $(JDK)/bin/java --enable-native-access=ALL-UNNAMED
 BENCH ?= .
 BENCH_ARGS ?=
 
-.PHONY: all build test stress demo tour bench clean jdk
+.PHONY: all build test stress demo tour bench compare-cpython clean jdk
 
 all: build
 
@@ -33,9 +33,9 @@ test:
 	@echo "Using JDK at $(JDK)"
 	mvn -B -Dstyle.color=never test
 
-# Long randomized runs, kept out of `make test`.
+# Long randomized runs, kept out of `make test`: the model tests with ten times the programs.
 stress:
-	mvn -B -Dstyle.color=never test -Dtest='*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
+	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Drefheap.test.argLine='-Drefheap.stress=true'
 
 demo: build
@@ -46,6 +46,11 @@ tour: demo
 bench: build
 	cd bench && $(MVN) package
 	$(JAVA_RUN) -jar bench/target/benchmarks.jar $(BENCH) $(BENCH_ARGS)
+
+# CPython's collector and refheap's on the same shapes, side by side (needs python3).
+compare-cpython: build
+	$(JAVA_RUN) -Xmx2g -cp target/classes org.refheap.demo.CollectTiming $(SIZES) \
+	  | python3 bench/cpython/gc_compare.py $(SIZES)
 
 clean:
 	$(MVN) clean

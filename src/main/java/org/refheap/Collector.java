@@ -28,8 +28,10 @@ import static org.refheap.layout.TypeLayout.*;
  * <h2>Pipeline</h2>
  * {@link #collect(int)} is the main function. Its phases, in order, each a method that opens with the
  * postcondition it guarantees: {@link #updateRefs}, {@link #subtractRefs}, {@link #moveUnreachable},
- * {@link #handleWeakrefs}, {@link #finalizeGarbage}, {@link #handleResurrected}, {@link #clearWeakrefs},
- * {@link #deleteGarbage}. No phase recurses over the object graph: {@code moveUnreachable} walks a
+ * {@link #handleWeakrefs}, then only when an unreachable object has a finalizer still to run
+ * {@link #finalizeGarbage}, {@link #handleResurrected} and {@link #clearWeakrefs}, and last
+ * {@link #deleteGarbage}. Without pending finalizers nothing can resurrect (a weakref callback only
+ * sees a cleared weakref), so the second deduction CPython always makes is skipped. No phase recurses over the object graph: {@code moveUnreachable} walks a
  * list that grows as it goes, with O(1) extra memory.
  *
  * <p>Traversal ({@code tp_traverse}) is by the type's kind: struct types through their reference
@@ -192,21 +194,17 @@ final class Collector {
                 longLivedPending = 0;
                 longLivedTotal = survivors;
             }
-            clearUnreachableMask(unreachable);
-            if ((debug & DEBUG_COLLECTABLE) != 0) {
-                for (long g = next(unreachable); g != unreachable; g = next(g)) {
-                    debugOut.println("gc: collectable <" + heap.describe(g + GC_HEAD_SIZE) + ">");
-                }
-            }
-
             m += handleWeakrefs(unreachable, old);
             long finalUnreachable = unreachable;
-            if (finalizeGarbage(unreachable)) {
+            long garbageCount = nUnreachable;
+            if (finalizersPending) {
+                finalizeGarbage(unreachable);
                 finalUnreachable = tmpB;
                 handleResurrected(unreachable, finalUnreachable, old);
+                clearWeakrefs(finalUnreachable);
+                garbageCount = size(finalUnreachable);
             }
-            clearWeakrefs(finalUnreachable);
-            m += size(finalUnreachable);
+            m += garbageCount;
             deleteGarbage(finalUnreachable, old);
         } finally {
             collecting = false;
@@ -321,38 +319,53 @@ final class Collector {
     }
 
     /**
-     * After this, no weak reference to an object in {@code unreachable} is set, weakrefs inside the
-     * set are cleared too, and the callbacks of cleared weakrefs that are themselves reachable have
-     * run (they cannot reach any unreachable object: every path to one was a weakref, now cleared).
-     * Returns how many of those weakrefs the callbacks freed.
+     * After this, no object in {@code unreachable} carries the UNREACHABLE mark; no weak reference to
+     * an object of the set is set (weakrefs inside the set are cleared too); the callbacks of cleared
+     * weakrefs that are themselves reachable have run (they cannot reach an unreachable object: every
+     * path to one was a weakref, now cleared); and {@link #finalizersPending} tells whether some
+     * object of the set still has a finalizer to run. Returns how many of those weakrefs the callbacks
+     * freed. (CPython strips the mark in move_legacy_finalizers; with no legacy finalizers here that
+     * pass would do nothing else, so it is folded in here.)
      */
     private long handleWeakrefs(long unreachable, long old) {
         WeakRefs wrs = heap.weakRefs();
         long toCall = tmpC;
         listInit(toCall);
-        for (long g = next(unreachable); g != unreachable; g = next(g)) {
+        boolean pending = false;
+        boolean printCollectable = (debug & DEBUG_COLLECTABLE) != 0;
+        for (long g = next(unreachable); g != unreachable; ) {
+            long nextWord = heap.getLong(g) & ~UNREACHABLE;
+            heap.putLong(g, nextWord);
             long obj = g + GC_HEAD_SIZE;
             long type = heap.getLong(obj + TYPE);
+            int flags = heap.getInt(type + TP_FLAGS);
+            if ((flags & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0) {
+                pending = true;
+            }
+            if (printCollectable) {
+                debugOut.println("gc: collectable <" + heap.describe(obj) + ">");
+            }
             if (heap.getInt(type + TP_KIND) == KIND_WEAKREF) {
                 wrs.clearRef(obj);
             }
             long wlo = heap.getLong(type + TP_WEAKLISTOFFSET);
-            if (wlo == 0) {
-                continue;
-            }
-            for (long wr = heap.getLong(obj + wlo); wr != 0; wr = heap.getLong(obj + wlo)) {
-                wrs.clearRef(wr);
-                if (heap.getLong(wr + WR_CALLBACK) == 0) {
-                    continue;
+            if (wlo != 0) {
+                for (long wr = heap.getLong(obj + wlo); wr != 0; wr = heap.getLong(obj + wlo)) {
+                    wrs.clearRef(wr);
+                    if (heap.getLong(wr + WR_CALLBACK) == 0) {
+                        continue;
+                    }
+                    long wg = wr - GC_HEAD_SIZE;
+                    if ((heap.getLong(wg + 8) & COLLECTING) != 0) {
+                        continue; // the weakref is garbage too: its callback must not run
+                    }
+                    heap.increfNoCheck(wr);
+                    move(wg, toCall);
                 }
-                long wg = wr - GC_HEAD_SIZE;
-                if ((heap.getLong(wg + 8) & COLLECTING) != 0) {
-                    continue; // the weakref is garbage too: its callback must not run
-                }
-                heap.increfNoCheck(wr);
-                move(wg, toCall);
             }
+            g = nextWord;
         }
+        finalizersPending = pending;
         long freed = 0;
         while (next(toCall) != toCall) {
             long wg = next(toCall);
@@ -368,15 +381,17 @@ final class Collector {
         return freed;
     }
 
+    /** Set by handleWeakrefs: an unreachable object has a finalizer that has not run. */
+    private boolean finalizersPending;
+
     /**
      * After this, every object in {@code collectable} whose type has a finalizer has had it called
      * exactly once in its life (FINALIZED set). Finalizers may free objects of the set or resurrect
-     * them; the list is walked by always taking its first element. Returns whether any ran.
+     * them; the list is walked by always taking its first element.
      */
-    private boolean finalizeGarbage(long collectable) {
+    private void finalizeGarbage(long collectable) {
         long seen = tmpD;
         listInit(seen);
-        boolean ran = false;
         while (next(collectable) != collectable) {
             long g = next(collectable);
             long obj = g + GC_HEAD_SIZE;
@@ -387,11 +402,9 @@ final class Collector {
                 heap.increfNoCheck(obj);
                 heap.runFinalizer(obj, type);
                 heap.decrefNoCheck(obj);
-                ran = true;
             }
         }
         merge(seen, collectable);
-        return ran;
     }
 
     /**

@@ -4,6 +4,7 @@ import org.refheap.alloc.Obmalloc;
 import org.refheap.memory.Reservation;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.StructLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -15,8 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.refheap.layout.BuiltinLayouts.*;
 import static org.refheap.layout.ObjectLayout.*;
 import static org.refheap.layout.TypeLayout.*;
@@ -54,6 +53,14 @@ import static org.refheap.layout.TypeLayout.*;
  * against the allocator's own records.
  */
 public final class Heap implements AutoCloseable {
+    /**
+     * Every field refheap reads is naturally aligned by construction (objects and blocks are 16-byte
+     * aligned, fields at multiples of their size), so the accesses skip the segment's alignment check;
+     * bounds and liveness stay checked.
+     */
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+
     private static final AtomicInteger IDS = new AtomicInteger();
     /** Open heaps' ranges, only to say "that address belongs to heap #n" in an error message. */
     private static final List<Heap> OPEN = new ArrayList<>();
@@ -868,8 +875,8 @@ public final class Heap implements AutoCloseable {
         if (off < 0 || obj >= limit - HEADER_SIZE || (obj & 15) != 0) {
             return -1;
         }
-        long rc = seg.get(JAVA_LONG, off);
-        long type = seg.get(JAVA_LONG, off + TYPE);
+        long rc = seg.get(LONG, off);
+        long type = seg.get(LONG, off + TYPE);
         if (!isTypeObject(type)) {
             // Debug mode poisons freed blocks, type field included.
             return debug && (type == DEAD_WORD || rc == DEAD_WORD) ? FREED : 0;
@@ -890,7 +897,7 @@ public final class Heap implements AutoCloseable {
 
     boolean isTypeObject(long t) {
         long off = t - base;
-        return off >= 0 && t < limit - TP_REFOFFS && (t & 15) == 0 && seg.get(JAVA_LONG, off + TYPE) == typeType;
+        return off >= 0 && t < limit - TP_REFOFFS && (t & 15) == 0 && seg.get(LONG, off + TYPE) == typeType;
     }
 
     void checkType(long obj, long type, String expected) {
@@ -960,8 +967,8 @@ public final class Heap implements AutoCloseable {
         if (off < 0 || obj >= limit - HEADER_SIZE) {
             return sb.append(" (outside heap #").append(id).append(')').toString();
         }
-        long type = seg.get(JAVA_LONG, off + TYPE);
-        long rc = seg.get(JAVA_LONG, off);
+        long type = seg.get(LONG, off + TYPE);
+        long rc = seg.get(LONG, off);
         sb.append(" (type ").append(isTypeObject(type) ? typeName(type) : debug ? "unknown: memory poisoned" : "?");
         if (rc >= IMMORTAL) {
             sb.append(", immortal");
@@ -974,19 +981,19 @@ public final class Heap implements AutoCloseable {
     // ================================================================== memory access (no checks)
 
     long getLong(long address) {
-        return seg.get(JAVA_LONG, address - base);
+        return seg.get(LONG, address - base);
     }
 
     void putLong(long address, long value) {
-        seg.set(JAVA_LONG, address - base, value);
+        seg.set(LONG, address - base, value);
     }
 
     int getInt(long address) {
-        return seg.get(JAVA_INT, address - base);
+        return seg.get(INT, address - base);
     }
 
     void putInt(long address, int value) {
-        seg.set(JAVA_INT, address - base, value);
+        seg.set(INT, address - base, value);
     }
 
     boolean isContainerType(long type) {

@@ -4,10 +4,9 @@ import org.refheap.HeapExhaustedException;
 import org.refheap.memory.Reservation;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.BitSet;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The block allocator of one heap: CPython's obmalloc, written again over one reserved range.
@@ -51,6 +50,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * reservation's segment and is bounds checked. Not thread safe: the owning heap is confined.
  */
 public final class Obmalloc {
+    /**
+     * Every field refheap reads is naturally aligned by construction (objects and blocks are 16-byte
+     * aligned, fields at multiples of their size), so the accesses skip the segment's alignment check;
+     * bounds and liveness stay checked.
+     */
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+
     public static final int ARENA_SHIFT = 20;
     public static final int ARENA_SIZE = 1 << ARENA_SHIFT;
     public static final int POOL_SHIFT = 14;
@@ -691,18 +698,18 @@ public final class Obmalloc {
     }
 
     private long getLong(long address) {
-        return seg.get(JAVA_LONG, address - base);
+        return seg.get(LONG, address - base);
     }
 
     private void putLong(long address, long value) {
-        seg.set(JAVA_LONG, address - base, value);
+        seg.set(LONG, address - base, value);
     }
 
     private int getInt(long address) {
-        return seg.get(JAVA_INT, address - base);
+        return seg.get(INT, address - base);
     }
 
     private void putInt(long address, int value) {
-        seg.set(JAVA_INT, address - base, value);
+        seg.set(INT, address - base, value);
     }
 }

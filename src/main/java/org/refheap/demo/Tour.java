@@ -1,12 +1,15 @@
 package org.refheap.demo;
 
+import org.refheap.Gc;
 import org.refheap.Heap;
 import org.refheap.RefHeapException;
 import org.refheap.Ref;
+import org.refheap.StructOptions;
 import org.refheap.StructType;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
+import java.util.Arrays;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -76,6 +79,53 @@ public final class Tour {
             System.out.println("   del a; del b               " + figures(heap));
             System.out.println("   Each still holds the other, so neither count reaches zero: the two Nodes");
             System.out.println("   are unreachable garbage that only a cycle collector can reclaim.");
+            System.out.println();
+
+            section("4. The cycle collector (CPython's gc module)");
+            Gc gc = heap.gc();
+            System.out.println("   gc.getThreshold()          " + Arrays.toString(gc.getThreshold()));
+            System.out.println("   gc.getCount()              " + Arrays.toString(gc.getCount())
+                    + "   (tracked allocations minus deallocations since the last collection, ...)");
+            long found = gc.collect();
+            System.out.println("   gc.collect()               " + found + " unreachable objects found; " + figures(heap));
+            System.out.println();
+
+            section("5. A finalizer (__del__) runs when the collector gets to its cycle");
+            StructType resource = heap.defineStruct("Resource", MemoryLayout.structLayout(ADDRESS.withName("peer")),
+                    StructOptions.DEFAULT.withFinalizer(obj -> System.out.println(
+                            "     __del__ called for Resource 0x" + Long.toHexString(obj))));
+            StructType.Field peer = resource.field("peer");
+            long r1 = resource.allocate();
+            long r2 = resource.allocate();
+            peer.setRef(r1, r2);
+            peer.setRef(r2, r1);
+            heap.decref(r1);
+            heap.decref(r2);
+            System.out.println("   two Resources in a cycle, dropped: nothing printed yet; gc.collect():");
+            found = gc.collect();
+            System.out.println("   collected " + found + "; " + figures(heap));
+            System.out.println("   (a Ref in try-with-resources releases at the end of its block instead: deterministic)");
+            System.out.println();
+
+            section("6. The latency pattern: no collection inside the hot loop, collect by hand in idle time");
+            gc.disable();
+            long before = gc.getStats().get(0).collections();
+            for (int i = 0; i < 100_000; i++) {
+                long p = nodeType.allocate();
+                long q = nodeType.allocate();
+                other.setRef(p, q);
+                other.setRef(q, p);
+                heap.decref(p);
+                heap.decref(q);
+            }
+            System.out.println("   gc.disable(); 100000 cyclic pairs made and dropped: "
+                    + (gc.getStats().get(0).collections() - before) + " collections ran, " + figures(heap));
+            long t0 = System.nanoTime();
+            found = gc.collect();
+            long pause = System.nanoTime() - t0;
+            gc.enable();
+            System.out.printf("   gc.collect() in the idle gap: %d objects reclaimed in %.2f ms; %s%n", found,
+                    pause / 1e6, figures(heap));
             heap.decref(holder);
         }
     }
