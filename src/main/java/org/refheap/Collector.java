@@ -206,6 +206,9 @@ final class Collector {
             }
             m += garbageCount;
             deleteGarbage(finalUnreachable, old);
+            if (generation == NUM_GENERATIONS - 1) {
+                heap.alloc.trimCaches(); // as CPython clears its free lists in a full collection
+            }
         } finally {
             collecting = false;
         }

@@ -102,6 +102,16 @@ public final class Heap implements AutoCloseable {
     private final long[] smallInts = new long[NSMALLNEGINTS + NSMALLPOSINTS];
     final long emptyTuple;
 
+    /**
+     * Type objects live in one 1 MiB run of their own, bump allocated and never freed, with a Java-side
+     * map of where each starts: "is this a type object?" (asked on every checked access, of the
+     * object's ob_type) is then a range check and an array load, exact, with no native read.
+     */
+    private static final int TYPE_AREA_SIZE = 1 << 20;
+    private final long typeArea;
+    private final boolean[] typeSlots;
+    private long typeTop;
+
     // Java-side type table, indexed by tp_id.
     private PyType[] types = new PyType[16];
     private int typeCount;
@@ -134,6 +144,9 @@ public final class Heap implements AutoCloseable {
         this.base = reservation.base();
         this.limit = base + reservation.size();
         this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
+        this.typeArea = alloc.malloc(TYPE_AREA_SIZE);
+        this.typeSlots = new boolean[TYPE_AREA_SIZE >> 4];
+        immortalBytes += alloc.usableSize(typeArea);
 
         // Bootstrap: `type` is its own type; names come once str exists.
         typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, NO_REFS, 0, null);
@@ -293,7 +306,7 @@ public final class Heap implements AutoCloseable {
             if (getLong(type + TP_WEAKLISTOFFSET) != 0) {
                 weakRefs.clearAndCallback(obj, type);
             }
-            freeObject(obj, type);
+            freeObject(obj, type, flags);
             return;
         }
         collector.untrackForDealloc(obj);
@@ -316,7 +329,7 @@ public final class Heap implements AutoCloseable {
                 putLong(obj + GC_NEXT, 0);
                 long type = getLong(obj + TYPE);
                 releaseReferences(obj, type);
-                freeObject(obj, type);
+                freeObject(obj, type, FLAG_HAVE_GC);
             }
         } finally {
             draining = false;
@@ -442,8 +455,7 @@ public final class Heap implements AutoCloseable {
         collector.track(obj);
     }
 
-    private void freeObject(long obj, long type) {
-        int flags = getInt(type + TP_FLAGS);
+    private void freeObject(long obj, long type, int flags) {
         long block = (flags & FLAG_HAVE_GC) != 0 ? obj - GC_HEAD_SIZE : obj;
         int tid = getInt(type + TP_ID);
         if (debug) {
@@ -462,7 +474,15 @@ public final class Heap implements AutoCloseable {
      */
     long allocObject(long type, long basicsize, boolean gc) {
         long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
-        long block = alloc.malloc(total);
+        return initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
+    }
+
+    /** The fast twin of {@link #allocObject} for a caller that knows the type's id and size class. */
+    long allocSmallObject(long type, int tid, int szidx, boolean gc) {
+        return initObject(alloc.mallocSmall(szidx), type, tid, gc);
+    }
+
+    private long initObject(long block, long type, int tid, boolean gc) {
         if (debug) {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
         }
@@ -475,7 +495,7 @@ public final class Heap implements AutoCloseable {
         putLong(obj, 1);
         putLong(obj + TYPE, type);
         liveObjects++;
-        liveByType[getInt(type + TP_ID)]++;
+        liveByType[tid]++;
         return obj;
     }
 
@@ -508,9 +528,14 @@ public final class Heap implements AutoCloseable {
 
     private long newTypeObject(String name, int kind, int flags, long basicsize, long itemsize, long[] refOffsets,
             long weaklistoffset, Finalizer finalizer) {
-        long size = org.refheap.layout.TypeLayout.size(refOffsets.length);
-        long t = alloc.malloc(size);
-        immortalBytes += alloc.usableSize(t);
+        long size = (org.refheap.layout.TypeLayout.size(refOffsets.length) + 15) & -16L;
+        if (typeTop + size > TYPE_AREA_SIZE) {
+            throw new RefHeapException("cannot define type '" + name + "': the " + TYPE_AREA_SIZE
+                    + "-byte type area of heap #" + id + " is full (" + typeCount + " types)");
+        }
+        long t = typeArea + typeTop;
+        typeSlots[(int) (typeTop >>> 4)] = true;
+        typeTop += size;
         putLong(t, IMMORTAL);
         putLong(t + TYPE, typeType);
         putLong(t + TP_NAME, 0);
@@ -836,14 +861,19 @@ public final class Heap implements AutoCloseable {
 
     // ================================================================== checks
 
+    /** On every public call: the owner thread, an open heap. Small, so that it inlines everywhere. */
     void checkOwner() {
+        if (Thread.currentThread() != owner || closed) {
+            throw ownerOrClosed();
+        }
+    }
+
+    private RuntimeException ownerOrClosed() {
         if (Thread.currentThread() != owner) {
-            throw new WrongThreadException("heap #" + id + " belongs to thread '" + owner.getName()
+            return new WrongThreadException("heap #" + id + " belongs to thread '" + owner.getName()
                     + "'; it was used from thread '" + Thread.currentThread().getName() + "'");
         }
-        if (closed) {
-            throw new IllegalStateException("heap #" + id + " is closed");
-        }
+        return new IllegalStateException("heap #" + id + " is closed");
     }
 
     /** Checks that {@code obj} is a live object of this heap and returns its count. */
@@ -860,10 +890,14 @@ public final class Heap implements AutoCloseable {
         if (rc > 0) {
             return rc;
         }
+        throw badDecref(obj, rc);
+    }
+
+    private RefHeapException badDecref(long obj, long rc) {
         if (rc == FREED) {
-            throw new RefcountException("refcount of " + describe(obj) + " would drop below zero: the object was freed");
+            return new RefcountException("refcount of " + describe(obj) + " would drop below zero: the object was freed");
         }
-        throw badObject(obj, rc);
+        return badObject(obj, rc);
     }
 
     /**
@@ -896,11 +930,25 @@ public final class Heap implements AutoCloseable {
     }
 
     boolean isTypeObject(long t) {
-        long off = t - base;
-        return off >= 0 && t < limit - TP_REFOFFS && (t & 15) == 0 && seg.get(LONG, off + TYPE) == typeType;
+        long off = t - typeArea;
+        return off >= 0 && off < typeTop && (off & 15) == 0 && typeSlots[(int) (off >>> 4)];
     }
 
+    /**
+     * Checks that {@code obj} is a live object of exactly {@code type}. Two reads: an address whose
+     * ob_type word is a known type's address and whose count is positive is taken for an instance
+     * (debug mode also asks the allocator). Anything else goes to the slow path for its message.
+     */
     void checkType(long obj, long type, String expected) {
+        long off = obj - base;
+        if (off >= 0 && obj < limit - HEADER_SIZE && (obj & 15) == 0 && seg.get(LONG, off + TYPE) == type
+                && seg.get(LONG, off) > 0 && !debug) {
+            return;
+        }
+        checkTypeSlow(obj, type, expected);
+    }
+
+    private void checkTypeSlow(long obj, long type, String expected) {
         checkLive(obj);
         if (getLong(obj + TYPE) != type) {
             throw wrongType(obj, expected);

@@ -1,5 +1,7 @@
 package org.refheap;
 
+import org.refheap.alloc.SizeClasses;
+
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
@@ -18,6 +20,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
 import static org.refheap.layout.ObjectLayout.HEADER_SIZE;
 
 /**
@@ -48,6 +51,9 @@ public final class StructType {
     private PyType type;
     private long typeAddress;
     private boolean container;
+    private int typeId;
+    /** Size class of an instance's block, or -1 when it is over 512 bytes. */
+    private int szidx;
 
     private StructType(Heap heap, String name, StructLayout layout, long payloadBytes, long[] refOffsets,
             Map<String, Field> fields) {
@@ -137,6 +143,9 @@ public final class StructType {
         this.type = t;
         this.typeAddress = t.address;
         this.container = t.isContainer();
+        this.typeId = t.id;
+        long block = HEADER_SIZE + payloadBytes + (container ? GC_HEAD_SIZE : 0);
+        this.szidx = block <= SizeClasses.SMALL_REQUEST_THRESHOLD ? SizeClasses.index((int) block) : -1;
     }
 
     long[] refOffsets() {
@@ -173,7 +182,8 @@ public final class StructType {
     /** A new instance: count 1, every field zero, every reference NULL. */
     public long allocate() {
         heap.checkOwner();
-        long obj = heap.allocObject(typeAddress, HEADER_SIZE + payloadBytes, container);
+        long obj = szidx >= 0 ? heap.allocSmallObject(typeAddress, typeId, szidx, container)
+                : heap.allocObject(typeAddress, HEADER_SIZE + payloadBytes, container);
         for (long o = HEADER_SIZE; o < HEADER_SIZE + payloadBytes; o += 8) {
             heap.putLong(obj + o, 0);
         }
@@ -239,8 +249,14 @@ public final class StructType {
         public long getLong(long obj) {
             check(obj);
             long a = obj + offset - heap.base;
+            if (kind == LONG) {
+                return heap.seg.get(Heap.LONG, a);
+            }
+            return getNarrow(a);
+        }
+
+        private long getNarrow(long a) {
             return switch (kind) {
-                case LONG -> heap.seg.get(JAVA_LONG, a);
                 case INT -> heap.seg.get(JAVA_INT, a);
                 case SHORT -> heap.seg.get(JAVA_SHORT, a);
                 case BYTE -> heap.seg.get(JAVA_BYTE, a);
@@ -252,8 +268,15 @@ public final class StructType {
         public void setLong(long obj, long value) {
             check(obj);
             long a = obj + offset - heap.base;
+            if (kind == LONG) {
+                heap.seg.set(Heap.LONG, a, value);
+            } else {
+                setNarrow(a, value);
+            }
+        }
+
+        private void setNarrow(long a, long value) {
             switch (kind) {
-                case LONG -> heap.seg.set(JAVA_LONG, a, value);
                 case INT -> heap.seg.set(JAVA_INT, a, (int) value);
                 case SHORT -> heap.seg.set(JAVA_SHORT, a, (short) value);
                 case BYTE -> heap.seg.set(JAVA_BYTE, a, (byte) value);

@@ -84,6 +84,9 @@ class ObmallocTest {
             m.free(b);
         }
         assertEquals(0, m.bytesInUse());
+        assertTrue(m.arenasInUse() > 0, "cached blocks keep their arenas");
+        m.trimCaches();
+        assertEquals(0, m.bytesInUse());
         assertEquals(0, m.arenasInUse());
         for (int i = 0; i < SizeClasses.NB_SMALL_SIZE_CLASSES; i++) {
             assertEquals(0, m.blocksInUse(i));
@@ -101,6 +104,8 @@ class ObmallocTest {
         }
         long committed = m.bytesCommitted();
         blocks.forEach(m::free);
+        m.trimCaches();
+        assertEquals(0, m.arenasInUse());
         assertEquals(0, m.arenasReleased());
         assertEquals(committed, m.bytesCommitted());
     }
@@ -115,13 +120,15 @@ class ObmallocTest {
             blocks.add(m.malloc(512));
         }
         assertEquals(3, m.arenasInUse());
-        // Empty most of arena 0 and a little of arena 1 (whole pools at a time).
+        // Empty most of arena 0 and a little of arena 1 (whole pools at a time); the block caches
+        // are trimmed so that the pools really empty.
         for (int i = 0; i < perArena - 31; i++) {
             m.free(blocks.get(i));
         }
         for (int i = perArena; i < perArena + 31 * 4; i++) {
             m.free(blocks.get(i));
         }
+        m.trimCaches();
         // New pools come from arena 1, the fuller one, not from arena 0.
         long arena1 = blocks.get(perArena) & -(long) Obmalloc.ARENA_SIZE;
         for (int i = 0; i < 31 * 4; i++) {
