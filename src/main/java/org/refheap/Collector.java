@@ -484,7 +484,7 @@ final class Collector {
     /** Visits every container {@code obj} references that is in the collecting set. */
     private void traverse(long obj, int mode, long arg) {
         long type = heap.getLong(obj + TYPE);
-        switch (heap.getInt(type + TP_KIND)) {
+        switch (heap.typeInfo(type) & Heap.SLOT_KIND) {
             case KIND_STRUCT -> {
                 int n = heap.getInt(type + TP_NREFS);
                 for (int i = 0; i < n; i++) {
@@ -527,8 +527,7 @@ final class Collector {
     }
 
     private void visit(long child, int mode, long arg) {
-        long ctype = heap.getLong(child + TYPE);
-        if ((heap.getInt(ctype + TP_FLAGS) & FLAG_HAVE_GC) == 0) {
+        if ((heap.typeInfo(heap.getLong(child + TYPE)) & Heap.SLOT_GC) == 0) {
             return;
         }
         long g = child - GC_HEAD_SIZE;

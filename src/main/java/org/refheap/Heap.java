@@ -109,7 +109,11 @@ public final class Heap implements AutoCloseable {
      */
     private static final int TYPE_AREA_SIZE = 1 << 20;
     private final long typeArea;
-    private final boolean[] typeSlots;
+    /** Per 16 bytes of the type area: 0, or for a type object's start TYPE_SLOT | HAVE_GC? | kind. */
+    private final byte[] typeSlots;
+    static final int TYPE_SLOT = 0x80;
+    static final int SLOT_GC = 0x40;
+    static final int SLOT_KIND = 0x3f;
     private long typeTop;
 
     // Java-side type table, indexed by tp_id.
@@ -145,7 +149,7 @@ public final class Heap implements AutoCloseable {
         this.limit = base + reservation.size();
         this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
         this.typeArea = alloc.malloc(TYPE_AREA_SIZE);
-        this.typeSlots = new boolean[TYPE_AREA_SIZE >> 4];
+        this.typeSlots = new byte[TYPE_AREA_SIZE >> 4];
         immortalBytes += alloc.usableSize(typeArea);
 
         // Bootstrap: `type` is its own type; names come once str exists.
@@ -534,7 +538,7 @@ public final class Heap implements AutoCloseable {
                     + "-byte type area of heap #" + id + " is full (" + typeCount + " types)");
         }
         long t = typeArea + typeTop;
-        typeSlots[(int) (typeTop >>> 4)] = true;
+        typeSlots[(int) (typeTop >>> 4)] = (byte) (TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0) | kind);
         typeTop += size;
         putLong(t, IMMORTAL);
         putLong(t + TYPE, typeType);
@@ -931,7 +935,7 @@ public final class Heap implements AutoCloseable {
 
     boolean isTypeObject(long t) {
         long off = t - typeArea;
-        return off >= 0 && off < typeTop && (off & 15) == 0 && typeSlots[(int) (off >>> 4)];
+        return off >= 0 && off < typeTop && (off & 15) == 0 && typeSlots[(int) (off >>> 4)] != 0;
     }
 
     /**
@@ -1045,7 +1049,15 @@ public final class Heap implements AutoCloseable {
     }
 
     boolean isContainerType(long type) {
-        return (getInt(type + TP_FLAGS) & FLAG_HAVE_GC) != 0;
+        return (typeInfo(type) & SLOT_GC) != 0;
+    }
+
+    /**
+     * What the collector needs of a type on every edge it follows, from a Java array instead of the
+     * type object: SLOT_GC set for containers, the kind in SLOT_KIND. {@code type} must be a type.
+     */
+    int typeInfo(long type) {
+        return typeSlots[(int) ((type - typeArea) >>> 4)];
     }
 
     long kindOf(long obj) {

@@ -20,7 +20,7 @@ class CollectorModelTest {
     @Test
     void shouldCollectExactlyWhatTheModelCannotReach() {
         long seed = Long.getLong("refheap.seed", System.nanoTime());
-        int programs = Integer.getInteger("refheap.programs", RefcountModelTest.STRESS ? 30_000 : 2_500);
+        int programs = Integer.getInteger("refheap.programs", RefcountModelTest.STRESS ? 100_000 : 10_000);
         System.out.println("CollectorModelTest seed=" + seed + " programs=" + programs
                 + " (replay: -Drefheap.seed=" + seed + ")");
         Random master = new Random(seed);

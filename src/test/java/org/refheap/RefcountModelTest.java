@@ -539,7 +539,7 @@ class RefcountModelTest {
     @Test
     void shouldAgreeWithTheModelOnRandomPrograms() {
         long seed = Long.getLong("refheap.seed", System.nanoTime());
-        int programs = Integer.getInteger("refheap.programs", STRESS ? 50_000 : 4_000);
+        int programs = Integer.getInteger("refheap.programs", STRESS ? 100_000 : 10_000);
         System.out.println("RefcountModelTest seed=" + seed + " programs=" + programs
                 + " (replay: -Drefheap.seed=" + seed + ")");
         Random master = new Random(seed);
