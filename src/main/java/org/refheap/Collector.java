@@ -54,6 +54,8 @@ final class Collector {
     // traversal modes
     private static final int SUBTRACT = 0;
     private static final int REACHABLE = 1;
+    private static final int INC_SUBTRACT = 2;
+    private static final int INC_MARK = 3;
 
     private final Heap heap;
     final long[] gen = new long[NUM_GENERATIONS];
@@ -62,6 +64,7 @@ final class Collector {
     private final long tmpB;
     private final long tmpC;
     private final long tmpD;
+    final IncrementalCollector inc;
 
     final int[] threshold = {700, 10, 10};
     final long[] count = new long[NUM_GENERATIONS];
@@ -94,6 +97,7 @@ final class Collector {
         for (long h : heads) {
             listInit(h);
         }
+        inc = new IncrementalCollector(heap, this, heads[8], heads[9]);
     }
 
     // ================================================================== tracking
@@ -111,7 +115,8 @@ final class Collector {
     /** A container is being deallocated: off its list, and one fewer allocation in count 0. */
     void untrackForDealloc(long obj) {
         long g = obj - GC_HEAD_SIZE;
-        if (heap.getLong(g) != 0) {
+        long next = heap.getLong(g);
+        if (next != 0 && !(IncrementalCollector.inSet(next) && inc.leaveSet(obj))) {
             remove(g);
         }
         if (count[0] > 0) {
@@ -140,8 +145,8 @@ final class Collector {
     private void collectGenerations() {
         for (int i = NUM_GENERATIONS - 1; i >= 0; i--) {
             if (count[i] > threshold[i]) {
-                if (i == NUM_GENERATIONS - 1 && longLivedPending < longLivedTotal / 4) {
-                    continue;
+                if (i == NUM_GENERATIONS - 1 && (longLivedPending < longLivedTotal / 4 || inc.active())) {
+                    continue; // the 25% rule; or a pause-bounded full collection is under way
                 }
                 collect(i);
                 break;
@@ -159,6 +164,9 @@ final class Collector {
     long collect(int generation) {
         if (collecting) {
             return 0;
+        }
+        if (generation == NUM_GENERATIONS - 1 && inc.active()) {
+            inc.finish(); // a full collection now: the pause-bounded one under way ends first
         }
         collecting = true;
         long start = System.nanoTime();
@@ -194,18 +202,8 @@ final class Collector {
                 longLivedPending = 0;
                 longLivedTotal = survivors;
             }
-            m += handleWeakrefs(unreachable, old);
-            long finalUnreachable = unreachable;
-            long garbageCount = nUnreachable;
-            if (finalizersPending) {
-                finalizeGarbage(unreachable);
-                finalUnreachable = tmpB;
-                handleResurrected(unreachable, finalUnreachable, old);
-                clearWeakrefs(finalUnreachable);
-                garbageCount = size(finalUnreachable);
-            }
-            m += garbageCount;
-            deleteGarbage(finalUnreachable, old);
+            m += finishGarbage(unreachable, old, nUnreachable);
+            deleteGarbage(unreachable, old);
             if (generation == NUM_GENERATIONS - 1) {
                 heap.alloc.trimCaches(); // as CPython clears its free lists in a full collection
             }
@@ -226,6 +224,24 @@ final class Collector {
         }
         heap.gcFace().invokeCallbacks("stop", generation, m, 0, examined, pause);
         return m;
+    }
+
+    /**
+     * The end phases on a list of garbage (each object COLLECTING, no UNREACHABLE mark needed):
+     * weakrefs, then, only when a finalizer is pending, finalizers, resurrection and the weakrefs
+     * finalizers made. After this {@code garbage} holds what is still garbage, ready for
+     * deleteGarbage. Returns the objects found: those freed by weakref callbacks plus what is left.
+     */
+    long finishGarbage(long garbage, long old, long count) {
+        long m = handleWeakrefs(garbage, old);
+        if (finalizersPending) {
+            finalizeGarbage(garbage);
+            handleResurrected(garbage, tmpB, old);
+            clearWeakrefs(tmpB);
+            merge(tmpB, garbage);
+            count = size(garbage);
+        }
+        return m + count;
     }
 
     // ================================================================== phases
@@ -455,7 +471,14 @@ final class Collector {
      * go to {@code garbage} instead and nothing is cleared.
      */
     private void deleteGarbage(long collectable, long old) {
-        while (next(collectable) != collectable) {
+        deleteSome(collectable, old, Long.MAX_VALUE);
+    }
+
+    /** deleteGarbage for at most {@code max} objects; returns how many it took from the list. */
+    long deleteSome(long collectable, long old, long max) {
+        long done = 0;
+        while (done < max && next(collectable) != collectable) {
+            done++;
             long g = next(collectable);
             long obj = g + GC_HEAD_SIZE;
             if ((debug & DEBUG_SAVEALL) != 0) {
@@ -470,6 +493,7 @@ final class Collector {
                 move(g, old);
             }
         }
+        return done;
     }
 
     /** After this, no object in {@code list} has the UNREACHABLE mark in gc_next. */
@@ -526,8 +550,17 @@ final class Collector {
         }
     }
 
+    /** The incremental collector's traversal: each container child of {@code obj} goes to it. */
+    void traverseForIncremental(long obj, boolean marking) {
+        traverse(obj, marking ? INC_MARK : INC_SUBTRACT, 0);
+    }
+
     private void visit(long child, int mode, long arg) {
         if ((heap.typeInfo(heap.getLong(child + TYPE)) & Heap.SLOT_GC) == 0) {
+            return;
+        }
+        if (mode >= INC_SUBTRACT) {
+            inc.visitChild(child, mode == INC_MARK);
             return;
         }
         long g = child - GC_HEAD_SIZE;
@@ -559,6 +592,19 @@ final class Collector {
     private void listInit(long head) {
         heap.putLong(head, head);
         heap.putLong(head + 8, head);
+    }
+
+    /** Unlinks {@code g} from its list (the list stays consistent; g's own words are left as they are). */
+    void unlink(long g) {
+        long p = prevPtr(g);
+        long n = heap.getLong(g);
+        heap.putLong(p, n);
+        setPrevPtr(n, p);
+    }
+
+    /** Appends {@code g}, whose words hold nothing of value, to {@code list}. */
+    void appendTo(long g, long list) {
+        append(g, list);
     }
 
     private void append(long g, long list) {

@@ -71,6 +71,51 @@ public final class Gc {
     }
 
     /**
+     * One step of a pause-bounded full collection (beyond CPython): works for at most about
+     * {@code budgetNanos} (checked every 32 objects, so a step may overrun by the time those take) and
+     * returns; the next call resumes where this one stopped, while the program goes on using the heap
+     * in between. Returns true when this step completed a cycle (every object that was garbage when
+     * the cycle began is then freed; garbage made during the cycle is left for the next). Young
+     * collections go on as usual meanwhile; {@link #collect()} finishes a cycle under way first.
+     */
+    public boolean collectStep(long budgetNanos) {
+        heap.checkOwner();
+        if (budgetNanos <= 0) {
+            throw new IllegalArgumentException("budget must be positive: " + budgetNanos + " ns");
+        }
+        if (c.collecting) {
+            return false;
+        }
+        return c.inc.step(budgetNanos, true);
+    }
+
+    /** {@link #collectStep} with a budget in objects of work instead of time: deterministic. */
+    public boolean collectStepWork(long objects) {
+        heap.checkOwner();
+        if (objects <= 0) {
+            throw new IllegalArgumentException("budget must be positive: " + objects + " objects");
+        }
+        if (c.collecting) {
+            return false;
+        }
+        return c.inc.step(objects, false);
+    }
+
+    /** Whether a pause-bounded cycle is under way, and in which phase ("idle" when none). */
+    public String incrementalPhase() {
+        heap.checkOwner();
+        return c.inc.phaseName();
+    }
+
+    /** Figures of the pause-bounded collections: cycles, steps, collected, step pauses. */
+    public IncrementalStats getIncrementalStats() {
+        heap.checkOwner();
+        IncrementalCollector i = c.inc;
+        return new IncrementalStats(i.cycles, i.steps, i.collected, i.examined, i.lastStepNanos, i.maxStepNanos,
+                i.totalNanos);
+    }
+
+    /**
      * {@code (count0, count1, count2)}: tracked allocations minus deallocations since the last
      * collection of generation 0; collections of generation 0 since the last of 1; of 1 since 2.
      */
@@ -121,6 +166,7 @@ public final class Gc {
     /** Every object tracked by the collector (not the frozen ones). */
     public long[] getObjects() {
         heap.checkOwner();
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         LongList out = new LongList();
         for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
             addAll(c.gen[i], out);
@@ -131,6 +177,7 @@ public final class Gc {
     /** The objects tracked in {@code generation}. */
     public long[] getObjects(int generation) {
         heap.checkOwner();
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         if (generation < 0 || generation >= Collector.NUM_GENERATIONS) {
             throw new IllegalArgumentException("invalid generation " + generation + ": expected 0, 1 or 2");
         }
@@ -142,6 +189,7 @@ public final class Gc {
     /** The tracked objects (frozen ones included) that refer directly to any of {@code objs}. */
     public long[] getReferrers(long... objs) {
         heap.checkOwner();
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         Set<Long> targets = new HashSet<>();
         for (long o : objs) {
             heap.checkLive(o);
@@ -198,6 +246,7 @@ public final class Gc {
      */
     public void freeze() {
         heap.checkOwner();
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
             c.merge(c.gen[i], c.permanent);
         }
@@ -207,11 +256,13 @@ public final class Gc {
     /** Moves the permanent generation back into the oldest generation. */
     public void unfreeze() {
         heap.checkOwner();
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         c.merge(c.permanent, c.gen[Collector.NUM_GENERATIONS - 1]);
     }
 
     public long getFreezeCount() {
         heap.checkOwner();
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         return c.size(c.permanent);
     }
 

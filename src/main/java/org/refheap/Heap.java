@@ -182,7 +182,7 @@ public final class Heap implements AutoCloseable {
         emptyTuple = immortal(allocObject(tupleType, TUPLE_ITEMS, true));
         putLong(emptyTuple + TUPLE_SIZE, 0);
 
-        long[] heads = new long[8];
+        long[] heads = new long[10];
         for (int i = 0; i < heads.length; i++) {
             heads[i] = alloc.malloc(GC_HEAD_SIZE);
             immortalBytes += alloc.usableSize(heads[i]);
@@ -219,6 +219,9 @@ public final class Heap implements AutoCloseable {
         long rc = checkLive(obj);
         if (rc < IMMORTAL) {
             putLong(obj, rc + 1);
+            if (barrier) {
+                collector.inc.touch(obj);
+            }
         }
     }
 
@@ -267,6 +270,9 @@ public final class Heap implements AutoCloseable {
         long rc = getLong(obj);
         if (rc < IMMORTAL) {
             putLong(obj, rc + 1);
+            if (barrier) {
+                collector.inc.touch(obj);
+            }
         }
     }
 
@@ -281,6 +287,19 @@ public final class Heap implements AutoCloseable {
             deallocate(obj);
         }
     }
+
+    /**
+     * A reference to {@code obj} moved without a count change (a list handing an item to the
+     * caller): the pause-bounded collector must hear of it as of any other.
+     */
+    void referenceMoved(long obj) {
+        if (barrier) {
+            collector.inc.touch(obj);
+        }
+    }
+
+    /** Whether a pause-bounded collection is under way: every count change then goes through its barrier. */
+    boolean barrier;
 
     /**
      * The count of {@code obj} is about to reach zero (it is 1). In order, as CPython's

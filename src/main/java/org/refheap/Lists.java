@@ -99,6 +99,7 @@ public final class Lists {
         long n = heap.getLong(list + LIST_SIZE);
         long items = heap.getLong(list + LIST_ITEMS);
         long item = heap.getLong(items + 8 * index);
+        heap.referenceMoved(item);
         move(items, index + 1, index, n - index - 1);
         heap.putLong(list + LIST_SIZE, n - 1);
         maybeShrink(list, n - 1);

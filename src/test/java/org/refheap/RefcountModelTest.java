@@ -68,6 +68,8 @@ class RefcountModelTest {
 
         /** Whether programs also run collections (CollectorModelTest). */
         final boolean withCollector;
+        /** Whether programs run pause-bounded collection steps between mutations (IncrementalModelTest). */
+        boolean incremental;
         long collectedTotal;
 
         Program(long seed) {
@@ -146,8 +148,16 @@ class RefcountModelTest {
         }
 
         void step() {
+            if (incremental && rnd.nextInt(3) == 0) {
+                int budget = 1 + rnd.nextInt(rnd.nextBoolean() ? 4 : 40);
+                log.append("step ").append(budget).append('\n');
+                heap.gc().collectStepWork(budget);
+                syncFreed();
+                return;
+            }
             if (withCollector && rnd.nextInt(12) == 0) {
-                collect(rnd.nextInt(4) == 0 ? rnd.nextInt(2) : 2);
+                // With pause-bounded cycles under way, young collections only: they go on meanwhile.
+                collect(incremental || rnd.nextInt(4) == 0 ? rnd.nextInt(2) : 2);
                 return;
             }
             int op = handles.isEmpty() ? 0 : rnd.nextInt(16);
@@ -434,15 +444,90 @@ class RefcountModelTest {
             }
             for (MObj o : freed) {
                 for (int c : children(o)) {
-                    if (!gone.contains(c)) {
+                    // A child may have gone in an earlier step: garbage is taken apart over several.
+                    if (!gone.contains(c) && live.containsKey(c)) {
                         live.get(c).count--;
                     }
                 }
             }
         }
 
+        /**
+         * After a pause-bounded step: whatever the heap freed must be unreachable in the model; the
+         * model then drops it (its references to survivors with it).
+         */
+        void syncFreed() {
+            java.util.Set<Integer> reach = reachable();
+            List<MObj> freed = new ArrayList<>();
+            for (MObj o : live.values()) {
+                if (!heap.isLive(o.addr)) {
+                    freed.add(o);
+                }
+            }
+            java.util.Set<Integer> gone = new java.util.HashSet<>();
+            for (MObj o : freed) {
+                assertFalse(reach.contains(o.id), () -> "a step freed reachable object " + o.id + " " + o.kind);
+                gone.add(o.id);
+            }
+            for (MObj o : freed) {
+                live.remove(o.id);
+                byAddr.remove(o.addr);
+            }
+            for (MObj o : freed) {
+                for (int c : children(o)) {
+                    // A child may have gone in an earlier step: garbage is taken apart over several.
+                    if (!gone.contains(c) && live.containsKey(c)) {
+                        live.get(c).count--;
+                    }
+                }
+            }
+        }
+
+        /**
+         * The check while pause-bounded cycles run: garbage may be half taken apart between steps, so
+         * only reachable objects are compared: contents exactly, counts between what reachable
+         * referrers need and what the model counts.
+         */
+        void checkReachable() {
+            assertEquals(live.size(), heap.liveObjects(), "live objects");
+            java.util.Set<Integer> reach = reachable();
+            Map<Integer, Integer> needed = new HashMap<>();
+            for (int h : handles) {
+                needed.merge(h, 1, Integer::sum);
+            }
+            for (int id : reach) {
+                for (int c : children(live.get(id))) {
+                    needed.merge(c, 1, Integer::sum);
+                }
+            }
+            for (int id : reach) {
+                MObj o = live.get(id);
+                long rc = heap.getrefcount(o.addr);
+                int need = needed.getOrDefault(id, 0);
+                assertTrue(rc >= need && rc <= o.count, () -> "count of reachable object " + id + " " + o.kind + " is "
+                        + rc + ", expected " + need + ".." + o.count);
+                if (o.kind == Kind.LIST) {
+                    assertEquals(o.items.size(), heap.lists().size(o.addr), "list size");
+                    for (int i = 0; i < o.items.size(); i++) {
+                        assertEquals(live.get(o.items.get(i)).addr, heap.lists().get(o.addr, i), "list item");
+                    }
+                } else if (o.kind == Kind.NODE) {
+                    assertEquals(o.a < 0 ? 0 : live.get((int) o.a).addr, fa.getRef(o.addr), "node.a");
+                    assertEquals(o.b < 0 ? 0 : live.get((int) o.b).addr, fb.getRef(o.addr), "node.b");
+                } else if (o.kind == Kind.DICT) {
+                    assertEquals(o.entries.size(), heap.dicts().size(o.addr), "dict size");
+                }
+            }
+        }
+
         /** With a collector: drop every reference the program holds; one collection must empty the heap. */
         void teardownByCollection() {
+            if (incremental) {
+                while (!heap.gc().collectStepWork(1000)) {
+                    syncFreed();
+                }
+                syncFreed();
+            }
             for (int h : new ArrayList<>(handles)) {
                 handles.remove((Integer) h);
                 heap.decref(live.get(h).addr);

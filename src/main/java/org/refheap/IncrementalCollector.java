@@ -1,0 +1,370 @@
+package org.refheap;
+
+import java.util.Arrays;
+
+import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
+import static org.refheap.layout.ObjectLayout.TYPE;
+
+/**
+ * The pause-bounded full collection (beyond CPython): CPython's trial deletion, cut into steps that
+ * each do at most a budget of work and return, while the program goes on mutating the heap between
+ * steps. Every reference the program creates or drops goes through refheap, so a barrier keeps the
+ * steps correct.
+ *
+ * <h2>The cycle</h2>
+ * <ol>
+ * <li><b>snapshot</b>: the three generations are detached into a private chain at the first step;
+ *     each step moves objects from the chain into the <em>set</em>, a Java array, recording
+ *     {@code gc_refs = refcount}. In the set an object's GC head is re-purposed:
+ *     <pre>
+ *  gc_next  (index in the set &lt;&lt; 4) | TAG      TAG = 2 tells "in the incremental set"
+ *  gc_prev  (gc_refs &lt;&lt; 4) | REACHABLE 4 | FINALIZED 1     (COLLECTING, bit 1, stays clear, so
+ *                                                 a young collection meanwhile ignores set objects)
+ *     </pre></li>
+ * <li><b>subtract</b>: for each object of the set, {@code gc_refs -= 1} on every set object it
+ *     references (subtract_refs).</li>
+ * <li><b>mark</b>: every object with {@code gc_refs > 0} is reachable from outside; it and all it
+ *     reaches in the set are marked REACHABLE (an explicit stack of set indices, no recursion).</li>
+ * <li><b>sweep</b>: marked objects go back to generation 2 as ordinary GC heads; the rest are
+ *     garbage and go to a list on which, in one go, CPython's end phases run (weakrefs, finalizers,
+ *     resurrection): the atomic part of the cycle, proportional to the garbage found.</li>
+ * <li><b>delete</b>: each step clears the references of some garbage (tp_clear), which lets
+ *     reference counting free it.</li>
+ * </ol>
+ *
+ * <h2>Why it stays correct while the program runs</h2>
+ * The barrier ({@link #touch}) is called on every incref of a container, and when a list hands a
+ * reference to the caller without changing the count ({@code pop}): a touched object of the set is
+ * marked REACHABLE at once (and pushed for marking). Those are the only two ways a reference to an
+ * object can appear where there was none. Dropping a reference (a decref) can only make an object
+ * less reachable, so it needs no barrier: a stale, too high gc_refs only keeps an object one cycle
+ * longer. So for an object judged garbage: no reference to it was created during the cycle; its
+ * gc_refs, the snapshot count minus the references from the set seen since, can only overstate the
+ * references it had from outside the set at the snapshot, and it is 0; and no reachable object
+ * reached it. It was garbage at the snapshot, and garbage stays garbage. Whatever became garbage during the cycle (touched, so kept) is floating
+ * garbage for the next cycle; objects allocated during the cycle are not in the set (they go to
+ * generation 0, where young collections go on as usual). An object of the set that dies by its count
+ * during the cycle just leaves an empty slot.
+ */
+final class IncrementalCollector {
+    static final long TAG = 2;
+    static final long REACHABLE = 4;
+    private static final int SHIFT = 4;
+    private static final long ONE_REF = 1L << SHIFT;
+    /** Objects processed between two looks at the clock. */
+    private static final int CLOCK_STRIDE = 32;
+
+    static final int IDLE = 0;
+    static final int SNAPSHOT = 1;
+    static final int SUBTRACT = 2;
+    static final int MARK = 3;
+    static final int SWEEP = 4;
+    static final int DELETE = 5;
+    private static final String[] PHASES = {"idle", "snapshot", "subtract", "mark", "sweep", "delete"};
+
+    private final Heap heap;
+    private final Collector gc;
+    private final long chain;
+    private final long garbage;
+
+    int phase = IDLE;
+    private long[] objs = new long[1024];
+    private int n;
+    private int cursor;
+    private int[] stack = new int[256];
+    private int sp;
+    private long survivors;
+    private long found;
+
+    // statistics
+    long cycles;
+    long steps;
+    long collected;
+    long examined;
+    long lastStepNanos;
+    long maxStepNanos;
+    long totalNanos;
+
+    IncrementalCollector(Heap heap, Collector gc, long chainHead, long garbageHead) {
+        this.heap = heap;
+        this.gc = gc;
+        this.chain = chainHead;
+        this.garbage = garbageHead;
+    }
+
+    boolean active() {
+        return phase != IDLE;
+    }
+
+    String phaseName() {
+        return PHASES[phase];
+    }
+
+    /**
+     * One step: at most {@code budget} nanoseconds (when {@code byTime}) or {@code budget} objects of
+     * work, and at least one object of progress. Returns true when the step completed a cycle.
+     */
+    boolean step(long budget, boolean byTime) {
+        long start = System.nanoTime();
+        long deadline = byTime ? start + budget : Long.MAX_VALUE;
+        long work = byTime ? Long.MAX_VALUE : Math.max(1, budget);
+        boolean done = false;
+        gc.collecting = true;
+        try {
+            if (phase == IDLE) {
+                begin();
+            }
+            long units = 0;
+            while (!done && units < work) {
+                long before = units;
+                switch (phase) {
+                    case SNAPSHOT -> units += snapshot(Math.min(work - units, CLOCK_STRIDE));
+                    case SUBTRACT -> units += subtract(Math.min(work - units, CLOCK_STRIDE));
+                    case MARK -> units += mark(Math.min(work - units, CLOCK_STRIDE));
+                    case SWEEP -> units += sweep(Math.min(work - units, CLOCK_STRIDE));
+                    case DELETE -> {
+                        units += delete(Math.min(work - units, CLOCK_STRIDE));
+                        done = phase == IDLE;
+                    }
+                    default -> throw new AssertionError("phase " + phase);
+                }
+                if (units == before) {
+                    units++; // a phase change counts as work, so that a step always ends
+                }
+                if (byTime && System.nanoTime() >= deadline) {
+                    break;
+                }
+            }
+        } finally {
+            gc.collecting = false;
+        }
+        long pause = System.nanoTime() - start;
+        steps++;
+        lastStepNanos = pause;
+        maxStepNanos = Math.max(maxStepNanos, pause);
+        totalNanos += pause;
+        if (done) {
+            heap.gcFace().invokeCallbacks("stop", 2, found, 0, examined, pause);
+        }
+        return done;
+    }
+
+    /** Runs the cycle in progress to its end, unbounded. */
+    void finish() {
+        while (active()) {
+            step(Long.MAX_VALUE, false);
+        }
+    }
+
+    // ------------------------------------------------------------------ phases
+
+    private void begin() {
+        heap.gcFace().invokeCallbacks("start", 2, 0, 0, 0, 0);
+        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+            gc.merge(gc.gen[i], chain);
+            gc.count[i] = 0;
+        }
+        n = 0;
+        cursor = 0;
+        sp = 0;
+        survivors = 0;
+        found = 0;
+        phase = SNAPSHOT;
+        heap.barrier = true;
+    }
+
+    /** After the phase: every object of the chain is in the set with gc_refs = its count then. */
+    private long snapshot(long max) {
+        long done = 0;
+        while (done < max) {
+            long g = gc.next(chain);
+            if (g == chain) {
+                phase = SUBTRACT;
+                cursor = 0;
+                return done;
+            }
+            gc.unlink(g);
+            long obj = g + GC_HEAD_SIZE;
+            if (n == objs.length) {
+                objs = Arrays.copyOf(objs, n * 2);
+            }
+            int idx = n++;
+            objs[idx] = obj;
+            heap.putLong(g, ((long) idx << SHIFT) | TAG);
+            long rc = heap.getLong(obj);
+            heap.putLong(g + 8, (heap.getLong(g + 8) & Collector.FINALIZED) | (rc << SHIFT));
+            done++;
+        }
+        return done;
+    }
+
+    /** After the phase: gc_refs of each set object counts its references from outside the set. */
+    private long subtract(long max) {
+        long done = 0;
+        while (done < max) {
+            if (cursor == n) {
+                phase = MARK;
+                cursor = 0;
+                return done;
+            }
+            long obj = objs[cursor++];
+            if (obj != 0) {
+                gc.traverseForIncremental(obj, false);
+            }
+            done++;
+        }
+        return done;
+    }
+
+    /** After the phase: exactly the set objects reachable from outside the set (or touched) are REACHABLE. */
+    private long mark(long max) {
+        long done = 0;
+        while (done < max) {
+            if (sp > 0) {
+                int idx = stack[--sp];
+                long obj = objs[idx];
+                if (obj != 0) {
+                    gc.traverseForIncremental(obj, true);
+                }
+                done++;
+                continue;
+            }
+            if (cursor == n) {
+                phase = SWEEP; // marking is complete: from here on no touch can matter
+                heap.barrier = false;
+                cursor = 0;
+                return done;
+            }
+            int idx = cursor++;
+            long obj = objs[idx];
+            if (obj != 0) {
+                long g = obj - GC_HEAD_SIZE;
+                long prev = heap.getLong(g + 8);
+                if ((prev & REACHABLE) == 0 && (prev >> SHIFT) > 0) {
+                    heap.putLong(g + 8, prev | REACHABLE);
+                    push(idx);
+                }
+            }
+            done++;
+        }
+        return done;
+    }
+
+    /**
+     * After the phase: REACHABLE objects are ordinary members of generation 2 again; the others are
+     * on the garbage list, weakrefs to them are cleared and their finalizers have run; what a
+     * finalizer resurrected is back in generation 2.
+     */
+    private long sweep(long max) {
+        long done = 0;
+        long old = gc.gen[Collector.NUM_GENERATIONS - 1];
+        while (done < max) {
+            if (cursor == n) {
+                endSweep(old);
+                return done;
+            }
+            int idx = cursor++;
+            long obj = objs[idx];
+            objs[idx] = 0;
+            if (obj != 0) {
+                long g = obj - GC_HEAD_SIZE;
+                long prev = heap.getLong(g + 8);
+                heap.putLong(g, 0);
+                if ((prev & REACHABLE) != 0) {
+                    heap.putLong(g + 8, prev & Collector.FINALIZED);
+                    gc.appendTo(g, old);
+                    survivors++;
+                } else {
+                    heap.putLong(g + 8, (prev & Collector.FINALIZED) | Collector.COLLECTING);
+                    gc.appendTo(g, garbage);
+                    found++;
+                }
+            }
+            done++;
+        }
+        return done;
+    }
+
+    private void endSweep(long old) {
+        examined += n;
+        n = 0;
+        found = gc.finishGarbage(garbage, old, found);
+        gc.longLivedPending = 0;
+        gc.longLivedTotal = survivors;
+        phase = DELETE;
+    }
+
+    /** After the phase (over its steps): the garbage list is empty; its objects' references are cleared. */
+    private long delete(long max) {
+        long done = gc.deleteSome(garbage, gc.gen[Collector.NUM_GENERATIONS - 1], max);
+        if (gc.next(garbage) == garbage) {
+            heap.alloc.trimCaches();
+            collected += found;
+            cycles++;
+            phase = IDLE;
+        }
+        return done;
+    }
+
+    // ------------------------------------------------------------------ traversal and barrier
+
+    /** Called by the heap's traversal for each container child of an object of the set. */
+    void visitChild(long child, boolean marking) {
+        long g = child - GC_HEAD_SIZE;
+        long next = heap.getLong(g);
+        if ((next & TAG) == 0) {
+            return; // not in the set: allocated during the cycle, or untracked
+        }
+        long prev = heap.getLong(g + 8);
+        if (!marking) {
+            heap.putLong(g + 8, prev - ONE_REF);
+        } else if ((prev & REACHABLE) == 0) {
+            heap.putLong(g + 8, prev | REACHABLE);
+            push((int) (next >>> SHIFT));
+        }
+    }
+
+    /**
+     * The barrier: a reference to {@code obj} (a live object) was created. If it is in the set and
+     * not yet known reachable, it is now, and everything it reaches will be.
+     */
+    void touch(long obj) {
+        if (phase > MARK || !heap.isContainerType(heap.getLong(obj + TYPE))) {
+            return;
+        }
+        long g = obj - GC_HEAD_SIZE;
+        long next = heap.getLong(g);
+        if ((next & TAG) == 0) {
+            return;
+        }
+        long prev = heap.getLong(g + 8);
+        if ((prev & REACHABLE) == 0) {
+            heap.putLong(g + 8, prev | REACHABLE);
+            push((int) (next >>> SHIFT));
+        }
+    }
+
+    /** An object of the set died by its count: its slot empties. Returns whether it was in the set. */
+    boolean leaveSet(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        long next = heap.getLong(g);
+        if ((next & TAG) == 0) {
+            return false;
+        }
+        objs[(int) (next >>> SHIFT)] = 0;
+        heap.putLong(g, 0);
+        heap.putLong(g + 8, heap.getLong(g + 8) & Collector.FINALIZED);
+        return true;
+    }
+
+    static boolean inSet(long gcNextWord) {
+        return (gcNextWord & TAG) != 0;
+    }
+
+    private void push(int idx) {
+        if (sp == stack.length) {
+            stack = Arrays.copyOf(stack, sp * 2);
+        }
+        stack[sp++] = idx;
+    }
+}

@@ -1,0 +1,51 @@
+package org.refheap;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The pause-bounded collector against the model: random programs whose mutations are interleaved
+ * with collection steps of a few objects of work each. After every step, whatever the heap freed must
+ * be unreachable in the model; after every mutation, every reachable object agrees with the model;
+ * at the end, all garbage has been freed (the heap is empty once the roots are dropped).
+ *
+ * <p>Replay with {@code -Drefheap.seed=<seed printed>}; {@code make stress} runs ten times more.
+ */
+class IncrementalModelTest {
+    @Test
+    void shouldNeverFreeWhatIsReachableWhileTheProgramMutatesBetweenSteps() {
+        long seed = Long.getLong("refheap.seed", System.nanoTime());
+        int programs = Integer.getInteger("refheap.programs", RefcountModelTest.STRESS ? 50_000 : 5_000);
+        System.out.println("IncrementalModelTest seed=" + seed + " programs=" + programs
+                + " (replay: -Drefheap.seed=" + seed + ")");
+        Random master = new Random(seed);
+        long cycles = 0;
+        long steps = 0;
+        for (int p = 0; p < programs; p++) {
+            long ps = master.nextLong();
+            RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true);
+            prog.incremental = true;
+            int n = 100 + prog.rnd.nextInt(400);
+            try {
+                for (int s = 0; s < n; s++) {
+                    prog.step();
+                    prog.checkReachable();
+                }
+                IncrementalStats st = prog.heap.gc().getIncrementalStats();
+                cycles += st.cycles();
+                steps += st.steps();
+                prog.teardownByCollection();
+            } catch (Throwable t) {
+                String tail = prog.log.length() > 3000 ? prog.log.substring(prog.log.length() - 3000) : prog.log.toString();
+                fail("program " + p + " (program seed " + ps + ", master seed " + seed + ") failed: " + t
+                        + "\nlast operations:\n" + tail, t);
+            }
+        }
+        System.out.println("IncrementalModelTest: " + cycles + " cycles in " + steps + " steps");
+        assertTrue(cycles > programs, "cycles completed: " + cycles);
+    }
+}
