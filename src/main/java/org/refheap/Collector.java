@@ -62,7 +62,6 @@ final class Collector {
     final long permanent;
     private final long tmpA;
     private final long tmpB;
-    private final long tmpC;
     private final long tmpD;
     final IncrementalCollector inc;
 
@@ -92,12 +91,11 @@ final class Collector {
         permanent = heads[3];
         tmpA = heads[4];
         tmpB = heads[5];
-        tmpC = heads[6];
-        tmpD = heads[7];
+        tmpD = heads[6];
         for (long h : heads) {
             listInit(h);
         }
-        inc = new IncrementalCollector(heap, this, heads[8], heads[9]);
+        inc = new IncrementalCollector(heap, this, heads[7], heads[8]);
     }
 
     // ================================================================== tracking
@@ -234,7 +232,15 @@ final class Collector {
      */
     long finishGarbage(long garbage, long old, long count) {
         long m = handleWeakrefs(garbage, old);
-        if (finalizersPending) {
+        return finishPreparedGarbage(garbage, old, count, m, finalizersPending);
+    }
+
+    /**
+     * finishGarbage after every object went through {@link #prepareGarbage} and the queued callbacks
+     * ran ({@code m} of their weakrefs freed): O(1) unless a finalizer is pending.
+     */
+    long finishPreparedGarbage(long garbage, long old, long count, long m, boolean pending) {
+        if (pending) {
             finalizeGarbage(garbage);
             handleResurrected(garbage, tmpB, old);
             clearWeakrefs(tmpB);
@@ -347,56 +353,74 @@ final class Collector {
      * pass would do nothing else, so it is folded in here.)
      */
     private long handleWeakrefs(long unreachable, long old) {
-        WeakRefs wrs = heap.weakRefs();
-        long toCall = tmpC;
-        listInit(toCall);
+        callbacks.clear();
         boolean pending = false;
-        boolean printCollectable = (debug & DEBUG_COLLECTABLE) != 0;
         for (long g = next(unreachable); g != unreachable; ) {
             long nextWord = heap.getLong(g) & ~UNREACHABLE;
             heap.putLong(g, nextWord);
-            long obj = g + GC_HEAD_SIZE;
-            long type = heap.getLong(obj + TYPE);
-            int flags = heap.getInt(type + TP_FLAGS);
-            if ((flags & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0) {
-                pending = true;
-            }
-            if (printCollectable) {
-                debugOut.println("gc: collectable <" + heap.describe(obj) + ">");
-            }
-            if (heap.getInt(type + TP_KIND) == KIND_WEAKREF) {
-                wrs.clearRef(obj);
-            }
-            long wlo = heap.getLong(type + TP_WEAKLISTOFFSET);
-            if (wlo != 0) {
-                for (long wr = heap.getLong(obj + wlo); wr != 0; wr = heap.getLong(obj + wlo)) {
-                    wrs.clearRef(wr);
-                    if (heap.getLong(wr + WR_CALLBACK) == 0) {
-                        continue;
-                    }
-                    long wg = wr - GC_HEAD_SIZE;
-                    if ((heap.getLong(wg + 8) & COLLECTING) != 0) {
-                        continue; // the weakref is garbage too: its callback must not run
-                    }
-                    heap.increfNoCheck(wr);
-                    move(wg, toCall);
-                }
-            }
+            pending |= prepareGarbage(g + GC_HEAD_SIZE, callbacks);
             g = nextWord;
         }
         finalizersPending = pending;
-        long freed = 0;
-        while (next(toCall) != toCall) {
-            long wg = next(toCall);
-            long wr = wg + GC_HEAD_SIZE;
-            wrs.invokeCallback(wr);
-            heap.decrefNoCheck(wr);
-            if (next(toCall) == wg) {
-                move(wg, old);
-            } else {
-                freed++;
-            }
+        return callQueuedCallbacks(callbacks);
+    }
+
+    /** Weakrefs whose callbacks wait for the end of handleWeakrefs (each holding a reference). */
+    private final Gc.LongList callbacks = new Gc.LongList();
+
+    /**
+     * handleWeakrefs for one garbage object (COLLECTING set): clears every weakref to it (and it, if
+     * it is a weakref), adds those weakrefs that have a callback and are not garbage themselves to
+     * {@code queue} with a reference held, and returns whether the object has a finalizer still to
+     * run. The weakrefs stay on whatever list they are (CPython moves them to a list of its own; a
+     * Java array works for the pause-bounded collector too, whose set is no list). No callback runs
+     * here: all weakrefs to the garbage must be cleared before any callback can run. The pause-bounded
+     * collector calls it object by object as it sweeps, with a queue of its own.
+     */
+    boolean prepareGarbage(long obj, Gc.LongList queue) {
+        WeakRefs wrs = heap.weakRefs();
+        long g = obj - GC_HEAD_SIZE;
+        long type = heap.getLong(obj + TYPE);
+        int flags = heap.getInt(type + TP_FLAGS);
+        boolean pending = (flags & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0;
+        if ((debug & DEBUG_COLLECTABLE) != 0) {
+            debugOut.println("gc: collectable <" + heap.describe(obj) + ">");
         }
+        if ((heap.typeInfo(type) & Heap.SLOT_KIND) == KIND_WEAKREF) {
+            wrs.clearRef(obj);
+        }
+        long wlo = heap.getLong(type + TP_WEAKLISTOFFSET);
+        if (wlo == 0) {
+            return pending;
+        }
+        for (long wr = heap.getLong(obj + wlo); wr != 0; wr = heap.getLong(obj + wlo)) {
+            wrs.clearRef(wr);
+            if (heap.getLong(wr + WR_CALLBACK) == 0) {
+                continue;
+            }
+            long wg = wr - GC_HEAD_SIZE;
+            if ((heap.getLong(wg + 8) & COLLECTING) != 0) {
+                continue; // the weakref is garbage too: its callback must not run
+            }
+            heap.increfNoCheck(wr);
+            queue.add(wr);
+        }
+        return pending;
+    }
+
+    /** Runs the callbacks of the weakrefs queued; returns how many of those weakrefs they freed. */
+    long callQueuedCallbacks(Gc.LongList queue) {
+        WeakRefs wrs = heap.weakRefs();
+        long freed = 0;
+        for (int i = 0; i < queue.size(); i++) {
+            long wr = queue.get(i);
+            wrs.invokeCallback(wr);
+            if (heap.getLong(wr) == 1) {
+                freed++; // the callback dropped every other reference: ours is the last
+            }
+            heap.decrefNoCheck(wr);
+        }
+        queue.clear();
         return freed;
     }
 
@@ -589,7 +613,7 @@ final class Collector {
         heap.putLong(g + 8, (heap.getLong(g + 8) & PREV_FLAGS) | p);
     }
 
-    private void listInit(long head) {
+    void listInit(long head) {
         heap.putLong(head, head);
         heap.putLong(head + 8, head);
     }

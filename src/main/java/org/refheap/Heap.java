@@ -182,7 +182,7 @@ public final class Heap implements AutoCloseable {
         emptyTuple = immortal(allocObject(tupleType, TUPLE_ITEMS, true));
         putLong(emptyTuple + TUPLE_SIZE, 0);
 
-        long[] heads = new long[10];
+        long[] heads = new long[9];
         for (int i = 0; i < heads.length; i++) {
             heads[i] = alloc.malloc(GC_HEAD_SIZE);
             immortalBytes += alloc.usableSize(heads[i]);

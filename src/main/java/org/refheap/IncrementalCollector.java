@@ -26,8 +26,9 @@ import static org.refheap.layout.ObjectLayout.TYPE;
  * <li><b>mark</b>: every object with {@code gc_refs > 0} is reachable from outside; it and all it
  *     reaches in the set are marked REACHABLE (an explicit stack of set indices, no recursion).</li>
  * <li><b>sweep</b>: marked objects go back to generation 2 as ordinary GC heads; the rest are
- *     garbage and go to a list on which, in one go, CPython's end phases run (weakrefs, finalizers,
- *     resurrection): the atomic part of the cycle, proportional to the garbage found.</li>
+ *     garbage: the weakrefs to each are cleared as it is swept (their callbacks queued), and it goes to
+ *     a list. At the end of the sweep the queued callbacks run; only when a finalizer is pending do
+ *     CPython's finalizer and resurrection phases run, in one go, over the garbage.</li>
  * <li><b>delete</b>: each step clears the references of some garbage (tp_clear), which lets
  *     reference counting free it.</li>
  * </ol>
@@ -66,6 +67,9 @@ final class IncrementalCollector {
     private final Collector gc;
     private final long chain;
     private final long garbage;
+    /** Weakrefs whose callbacks wait for the end of the sweep (a reference held on each). */
+    private final Gc.LongList queue = new Gc.LongList();
+    private boolean finalizersPending;
 
     int phase = IDLE;
     private long[] objs = new long[1024];
@@ -169,6 +173,8 @@ final class IncrementalCollector {
         sp = 0;
         survivors = 0;
         found = 0;
+        queue.clear();
+        finalizersPending = false;
         phase = SNAPSHOT;
         heap.barrier = true;
     }
@@ -278,6 +284,7 @@ final class IncrementalCollector {
                     heap.putLong(g + 8, (prev & Collector.FINALIZED) | Collector.COLLECTING);
                     gc.appendTo(g, garbage);
                     found++;
+                    finalizersPending |= gc.prepareGarbage(obj, queue);
                 }
             }
             done++;
@@ -288,7 +295,8 @@ final class IncrementalCollector {
     private void endSweep(long old) {
         examined += n;
         n = 0;
-        found = gc.finishGarbage(garbage, old, found);
+        long m = gc.callQueuedCallbacks(queue);
+        found = gc.finishPreparedGarbage(garbage, old, found, m, finalizersPending);
         gc.longLivedPending = 0;
         gc.longLivedTotal = survivors;
         phase = DELETE;
