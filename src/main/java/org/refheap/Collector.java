@@ -574,9 +574,56 @@ final class Collector {
         }
     }
 
-    /** The incremental collector's traversal: each container child of {@code obj} goes to it. */
-    void traverseForIncremental(long obj, boolean marking) {
-        traverse(obj, marking ? INC_MARK : INC_SUBTRACT, 0);
+    /** How many child slots {@link #traverseRange} walks for {@code obj}. */
+    long childSlots(long obj) {
+        long type = heap.getLong(obj + TYPE);
+        return switch (heap.typeInfo(type) & Heap.SLOT_KIND) {
+            case KIND_STRUCT -> heap.getInt(type + TP_NREFS);
+            case KIND_TUPLE -> heap.getLong(obj + TUPLE_SIZE);
+            case KIND_LIST -> heap.getLong(obj + LIST_SIZE);
+            case KIND_DICT -> heap.getLong(obj + DICT_TABLE) == 0 ? 0 : heap.getLong(obj + DICT_MASK) + 1;
+            default -> 0;
+        };
+    }
+
+    /** The incremental collector's traversal: each container child in slots [from, to) of {@code obj} goes to it. */
+    void traverseRange(long obj, long from, long to, boolean marking) {
+        int mode = marking ? INC_MARK : INC_SUBTRACT;
+        long type = heap.getLong(obj + TYPE);
+        switch (heap.typeInfo(type) & Heap.SLOT_KIND) {
+            case KIND_STRUCT -> {
+                for (long i = from; i < to; i++) {
+                    long child = heap.getLong(obj + heap.getLong(type + TP_REFOFFS + 8 * i));
+                    if (child != 0) {
+                        visit(child, mode, 0);
+                    }
+                }
+            }
+            case KIND_TUPLE -> {
+                for (long i = from; i < to; i++) {
+                    visit(heap.getLong(obj + TUPLE_ITEMS + 8 * i), mode, 0);
+                }
+            }
+            case KIND_LIST -> {
+                long items = heap.getLong(obj + LIST_ITEMS);
+                for (long i = from; i < to; i++) {
+                    visit(heap.getLong(items + 8 * i), mode, 0);
+                }
+            }
+            case KIND_DICT -> {
+                long table = heap.getLong(obj + DICT_TABLE);
+                for (long i = from; i < to; i++) {
+                    long e = table + i * ENTRY_SIZE;
+                    long k = heap.getLong(e + ENTRY_KEY);
+                    if (k > DUMMY) {
+                        visit(k, mode, 0);
+                        visit(heap.getLong(e + ENTRY_VALUE), mode, 0);
+                    }
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     private void visit(long child, int mode, long arg) {

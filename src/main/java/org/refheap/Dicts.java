@@ -136,6 +136,7 @@ public final class Dicts {
     }
 
     void clearNoCheck(long dict) {
+        heap.containerReset(dict);
         long slots = slotCount(dict);
         long table = detach(dict);
         for (long i = 0; i < slots; i++) {
@@ -232,6 +233,7 @@ public final class Dicts {
     }
 
     private void resize(long dict, long slots) {
+        heap.containerReset(dict);
         long oldTable = heap.getLong(dict + DICT_TABLE);
         long oldSlots = slotCount(dict);
         long bytes = slots * ENTRY_SIZE;

@@ -301,6 +301,20 @@ public final class Heap implements AutoCloseable {
     /** Whether a pause-bounded collection is under way: every count change then goes through its barrier. */
     boolean barrier;
 
+    /** A list had items inserted (+1) or removed (-1) at {@code index}: the pause-bounded collector may be mid-way through it. */
+    void listShifted(long list, long index, long delta) {
+        if (barrier) {
+            collector.inc.shifted(list, index, delta);
+        }
+    }
+
+    /** A list or dict had its slots moved wholesale (cleared, rehashed). */
+    void containerReset(long obj) {
+        if (barrier) {
+            collector.inc.reset(obj);
+        }
+    }
+
     /**
      * The count of {@code obj} is about to reach zero (it is 1). In order, as CPython's
      * {@code subtype_dealloc}: the finalizer runs once (PEP 442), with the count held at 1 so that it

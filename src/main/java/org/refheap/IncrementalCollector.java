@@ -171,6 +171,7 @@ final class IncrementalCollector {
         n = 0;
         cursor = 0;
         sp = 0;
+        cur = 0;
         survivors = 0;
         found = 0;
         queue.clear();
@@ -208,16 +209,17 @@ final class IncrementalCollector {
     private long subtract(long max) {
         long done = 0;
         while (done < max) {
+            if (cur != 0) {
+                done += visitChildren(cur, false, max - done);
+                continue;
+            }
             if (cursor == n) {
                 phase = MARK;
                 cursor = 0;
                 return done;
             }
             long obj = objs[cursor++];
-            if (obj != 0) {
-                gc.traverseForIncremental(obj, false);
-            }
-            done++;
+            done += obj == 0 ? 1 : visitChildren(obj, false, max - done);
         }
         return done;
     }
@@ -226,13 +228,13 @@ final class IncrementalCollector {
     private long mark(long max) {
         long done = 0;
         while (done < max) {
+            if (cur != 0) {
+                done += visitChildren(cur, true, max - done);
+                continue;
+            }
             if (sp > 0) {
-                int idx = stack[--sp];
-                long obj = objs[idx];
-                if (obj != 0) {
-                    gc.traverseForIncremental(obj, true);
-                }
-                done++;
+                long obj = objs[stack[--sp]];
+                done += obj == 0 ? 1 : visitChildren(obj, true, max - done);
                 continue;
             }
             if (cursor == n) {
@@ -254,6 +256,60 @@ final class IncrementalCollector {
             done++;
         }
         return done;
+    }
+
+    /**
+     * Visits at most {@code max} child slots of {@code obj}, from where the last call stopped if it is
+     * the container under way. A big list or dict is thus spread over many steps: one object is never
+     * a unit of work, its slots are. Returns the work done (at least 1).
+     */
+    private long visitChildren(long obj, boolean marking, long max) {
+        long slots = gc.childSlots(obj);
+        long from = obj == cur ? curIndex : 0;
+        long to = Math.min(slots, from + max);
+        gc.traverseRange(obj, from, to, marking);
+        if (to < slots) {
+            cur = obj;
+            curIndex = to;
+            curMarking = marking;
+        } else {
+            cur = 0;
+        }
+        return Math.max(1, to - from);
+    }
+
+    /** The container whose slots are being visited across steps (0: none), and the next slot. */
+    private long cur;
+    private long curIndex;
+    private boolean curMarking;
+
+    /**
+     * The list under way had {@code delta} items inserted (+1) or removed (-1) at {@code index}: slots
+     * before the resume point shift, so the resume point moves with them and no item is visited twice
+     * or skipped.
+     */
+    void shifted(long list, long index, long delta) {
+        if (list == cur && index < curIndex) {
+            curIndex = Math.max(0, curIndex + delta);
+        }
+    }
+
+    /**
+     * The container under way was rehashed or cleared: its slots moved. Marking starts it over
+     * (marking twice is harmless); subtracting stops and keeps the container (its remaining
+     * references are then not subtracted, which only overstates its children's outside references,
+     * and subtracting any again could count one twice).
+     */
+    void reset(long obj) {
+        if (obj != cur) {
+            return;
+        }
+        if (curMarking) {
+            curIndex = 0;
+        } else {
+            cur = 0;
+            touch(obj);
+        }
     }
 
     /**
@@ -358,6 +414,9 @@ final class IncrementalCollector {
         long next = heap.getLong(g);
         if ((next & TAG) == 0) {
             return false;
+        }
+        if (obj == cur) {
+            cur = 0;
         }
         objs[(int) (next >>> SHIFT)] = 0;
         heap.putLong(g, 0);

@@ -87,6 +87,7 @@ public final class Lists {
         heap.increfNoCheck(value);
         heap.putLong(items + 8 * index, value);
         heap.putLong(list + LIST_SIZE, n + 1);
+        heap.listShifted(list, index, 1);
     }
 
     /**
@@ -102,6 +103,7 @@ public final class Lists {
         heap.referenceMoved(item);
         move(items, index + 1, index, n - index - 1);
         heap.putLong(list + LIST_SIZE, n - 1);
+        heap.listShifted(list, index, -1);
         maybeShrink(list, n - 1);
         return item;
     }
@@ -128,6 +130,7 @@ public final class Lists {
     }
 
     void clearNoCheck(long list) {
+        heap.containerReset(list);
         long n = heap.getLong(list + LIST_SIZE);
         long items = heap.getLong(list + LIST_ITEMS);
         heap.putLong(list + LIST_SIZE, 0);

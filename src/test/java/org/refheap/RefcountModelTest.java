@@ -207,10 +207,17 @@ class RefcountModelTest {
                         return;
                     }
                     int v = randomHandle();
-                    log.append("append ").append(l.id).append(' ').append(v).append('\n');
-                    lists.append(l.addr, live.get(v).addr);
+                    if (rnd.nextBoolean()) {
+                        log.append("append ").append(l.id).append(' ').append(v).append('\n');
+                        lists.append(l.addr, live.get(v).addr);
+                        l.items.add(v);
+                    } else {
+                        int at = rnd.nextInt(l.items.size() + 1);
+                        log.append("insert ").append(l.id).append('[').append(at).append("] ").append(v).append('\n');
+                        lists.insert(l.addr, at, live.get(v).addr);
+                        l.items.add(at, v);
+                    }
                     incModel(v);
-                    l.items.add(v);
                 }
                 case 10 -> { // list[i] = x, or pop, or del, or clear
                     MObj l = randomHeld(Kind.LIST);
