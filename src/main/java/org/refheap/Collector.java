@@ -56,6 +56,7 @@ final class Collector {
     private static final int REACHABLE = 1;
     private static final int INC_SUBTRACT = 2;
     private static final int INC_MARK = 3;
+    private static final int REFERENTS = 4;
 
     private final Heap heap;
     final long[] gen = new long[NUM_GENERATIONS];
@@ -531,47 +532,7 @@ final class Collector {
 
     /** Visits every container {@code obj} references that is in the collecting set. */
     private void traverse(long obj, int mode, long arg) {
-        long type = heap.getLong(obj + TYPE);
-        switch (heap.typeInfo(type) & Heap.SLOT_KIND) {
-            case KIND_STRUCT -> {
-                int n = heap.getInt(type + TP_NREFS);
-                for (int i = 0; i < n; i++) {
-                    long child = heap.getLong(obj + heap.getLong(type + TP_REFOFFS + 8L * i));
-                    if (child != 0) {
-                        visit(child, mode, arg);
-                    }
-                }
-            }
-            case KIND_TUPLE -> {
-                long n = heap.getLong(obj + TUPLE_SIZE);
-                for (long i = 0; i < n; i++) {
-                    visit(heap.getLong(obj + TUPLE_ITEMS + 8 * i), mode, arg);
-                }
-            }
-            case KIND_LIST -> {
-                long n = heap.getLong(obj + LIST_SIZE);
-                long items = heap.getLong(obj + LIST_ITEMS);
-                for (long i = 0; i < n; i++) {
-                    visit(heap.getLong(items + 8 * i), mode, arg);
-                }
-            }
-            case KIND_DICT -> {
-                long table = heap.getLong(obj + DICT_TABLE);
-                if (table != 0) {
-                    long slots = heap.getLong(obj + DICT_MASK) + 1;
-                    for (long i = 0; i < slots; i++) {
-                        long e = table + i * ENTRY_SIZE;
-                        long k = heap.getLong(e + ENTRY_KEY);
-                        if (k > DUMMY) {
-                            visit(k, mode, arg);
-                            visit(heap.getLong(e + ENTRY_VALUE), mode, arg);
-                        }
-                    }
-                }
-            }
-            default -> {
-            }
-        }
+        traverseSlots(obj, 0, Long.MAX_VALUE, mode, arg);
     }
 
     /** How many child slots {@link #traverseRange} walks for {@code obj}. */
@@ -588,36 +549,59 @@ final class Collector {
 
     /** The incremental collector's traversal: each container child in slots [from, to) of {@code obj} goes to it. */
     void traverseRange(long obj, long from, long to, boolean marking) {
-        int mode = marking ? INC_MARK : INC_SUBTRACT;
+        traverseSlots(obj, from, to, marking ? INC_MARK : INC_SUBTRACT, 0);
+    }
+
+    /** Every object {@code obj} references directly, atoms included ({@code gc.get_referents}). */
+    void referents(long obj, Gc.LongList out) {
+        referentsOut = out;
+        traverseSlots(obj, 0, Long.MAX_VALUE, REFERENTS, 0);
+        referentsOut = null;
+    }
+
+    private Gc.LongList referentsOut;
+
+    /**
+     * The type's {@code tp_traverse}: struct reference fields, tuple and list items, dict keys and
+     * values, over the child slots [from, to) (a dict's slots are its table's), each handed to
+     * {@link #visit} with the mode.
+     */
+    private void traverseSlots(long obj, long from, long to, int mode, long arg) {
         long type = heap.getLong(obj + TYPE);
         switch (heap.typeInfo(type) & Heap.SLOT_KIND) {
             case KIND_STRUCT -> {
-                for (long i = from; i < to; i++) {
+                long n = Math.min(to, heap.getInt(type + TP_NREFS));
+                for (long i = from; i < n; i++) {
                     long child = heap.getLong(obj + heap.getLong(type + TP_REFOFFS + 8 * i));
                     if (child != 0) {
-                        visit(child, mode, 0);
+                        visit(child, mode, arg);
                     }
                 }
             }
             case KIND_TUPLE -> {
-                for (long i = from; i < to; i++) {
-                    visit(heap.getLong(obj + TUPLE_ITEMS + 8 * i), mode, 0);
+                long n = Math.min(to, heap.getLong(obj + TUPLE_SIZE));
+                for (long i = from; i < n; i++) {
+                    visit(heap.getLong(obj + TUPLE_ITEMS + 8 * i), mode, arg);
                 }
             }
             case KIND_LIST -> {
+                long n = Math.min(to, heap.getLong(obj + LIST_SIZE));
                 long items = heap.getLong(obj + LIST_ITEMS);
-                for (long i = from; i < to; i++) {
-                    visit(heap.getLong(items + 8 * i), mode, 0);
+                for (long i = from; i < n; i++) {
+                    visit(heap.getLong(items + 8 * i), mode, arg);
                 }
             }
             case KIND_DICT -> {
                 long table = heap.getLong(obj + DICT_TABLE);
-                for (long i = from; i < to; i++) {
-                    long e = table + i * ENTRY_SIZE;
-                    long k = heap.getLong(e + ENTRY_KEY);
-                    if (k > DUMMY) {
-                        visit(k, mode, 0);
-                        visit(heap.getLong(e + ENTRY_VALUE), mode, 0);
+                if (table != 0) {
+                    long n = Math.min(to, heap.getLong(obj + DICT_MASK) + 1);
+                    for (long i = from; i < n; i++) {
+                        long e = table + i * ENTRY_SIZE;
+                        long k = heap.getLong(e + ENTRY_KEY);
+                        if (k > DUMMY) {
+                            visit(k, mode, arg);
+                            visit(heap.getLong(e + ENTRY_VALUE), mode, arg);
+                        }
                     }
                 }
             }
@@ -627,6 +611,10 @@ final class Collector {
     }
 
     private void visit(long child, int mode, long arg) {
+        if (mode == REFERENTS) {
+            referentsOut.add(child);
+            return;
+        }
         if ((heap.typeInfo(heap.getLong(child + TYPE)) & Heap.SLOT_GC) == 0) {
             return;
         }

@@ -308,6 +308,8 @@ public final class Gc {
 
     void invokeCallbacks(String phase, int generation, long collected, long uncollectable, long candidates,
             long duration) {
+        org.refheap.observe.Hooks.collection(heap, heap.id, heap.alloc, phase, generation, collected, uncollectable,
+                candidates, duration); // JFR event and MXBean figures; nothing when unobserved
         if (callbacks.isEmpty()) {
             return;
         }

@@ -211,18 +211,17 @@ public final class Heap implements AutoCloseable {
         return config;
     }
 
+    /** This heap's number, unique in the JVM (in messages: "heap #3"). */
+    public int id() {
+        return id;
+    }
+
     // ================================================================== reference counting
 
     /** Adds one to the count of {@code obj}. Immortal objects keep their count. */
     public void incref(long obj) {
         checkOwner();
-        long rc = checkLive(obj);
-        if (rc < IMMORTAL) {
-            putLong(obj, rc + 1);
-            if (barrier) {
-                collector.inc.touch(obj);
-            }
-        }
+        acquire(obj, checkLive(obj));
     }
 
     /**
@@ -233,15 +232,7 @@ public final class Heap implements AutoCloseable {
      */
     public void decref(long obj) {
         checkOwner();
-        long rc = checkLiveForDecref(obj);
-        if (rc >= IMMORTAL) {
-            return;
-        }
-        if (rc > 1) {
-            putLong(obj, rc - 1);
-        } else {
-            deallocate(obj);
-        }
+        release(obj, checkLiveForDecref(obj));
     }
 
     /**
@@ -267,7 +258,15 @@ public final class Heap implements AutoCloseable {
     }
 
     void increfNoCheck(long obj) {
-        long rc = getLong(obj);
+        acquire(obj, getLong(obj));
+    }
+
+    void decrefNoCheck(long obj) {
+        release(obj, getLong(obj));
+    }
+
+    /** The count of {@code obj} (now {@code rc}) goes up: a new reference, which the pause-bounded collector must hear of. */
+    private void acquire(long obj, long rc) {
         if (rc < IMMORTAL) {
             putLong(obj, rc + 1);
             if (barrier) {
@@ -276,8 +275,8 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    void decrefNoCheck(long obj) {
-        long rc = getLong(obj);
+    /** The count of {@code obj} (now {@code rc}) goes down; at zero the object is freed. */
+    private void release(long obj, long rc) {
         if (rc >= IMMORTAL) {
             return;
         }
@@ -446,45 +445,7 @@ public final class Heap implements AutoCloseable {
 
     /** Adds to {@code out} every object {@code obj} references directly (its traversal), atoms included. */
     void referents(long obj, Gc.LongList out) {
-        long type = getLong(obj + TYPE);
-        switch (getInt(type + TP_KIND)) {
-            case KIND_STRUCT -> {
-                int n = getInt(type + TP_NREFS);
-                for (int i = 0; i < n; i++) {
-                    long child = getLong(obj + getLong(type + TP_REFOFFS + 8L * i));
-                    if (child != 0) {
-                        out.add(child);
-                    }
-                }
-            }
-            case KIND_TUPLE -> {
-                long n = getLong(obj + TUPLE_SIZE);
-                for (long i = 0; i < n; i++) {
-                    out.add(getLong(obj + TUPLE_ITEMS + 8 * i));
-                }
-            }
-            case KIND_LIST -> {
-                long n = getLong(obj + LIST_SIZE);
-                long items = getLong(obj + LIST_ITEMS);
-                for (long i = 0; i < n; i++) {
-                    out.add(getLong(items + 8 * i));
-                }
-            }
-            case KIND_DICT -> {
-                long table = getLong(obj + DICT_TABLE);
-                long slots = table == 0 ? 0 : getLong(obj + DICT_MASK) + 1;
-                for (long i = 0; i < slots; i++) {
-                    long e = table + i * ENTRY_SIZE;
-                    long k = getLong(e + ENTRY_KEY);
-                    if (k > DUMMY) {
-                        out.add(k);
-                        out.add(getLong(e + ENTRY_VALUE));
-                    }
-                }
-            }
-            default -> {
-            }
-        }
+        collector.referents(obj, out);
     }
 
     /** Track a new container with the collector (may run a collection, as an allocation in CPython may). */
@@ -867,6 +828,18 @@ public final class Heap implements AutoCloseable {
         return t == null ? 0 : liveByType[t.id];
     }
 
+    /**
+     * Registers this heap's {@link org.refheap.observe.RefHeapMXBean} with the platform MBean server
+     * as {@code org.refheap:type=Heap,id=<n>} (once; {@link #close()} unregisters it) and publishes the
+     * current figures. JMX reads come from other threads, so they are served from figures this thread
+     * publishes: at the end of every collection and pause-bounded step, and on each call of this
+     * method (call it again to refresh). See docs/OBSERVE.md.
+     */
+    public javax.management.ObjectName registerMXBean() {
+        checkOwner();
+        return org.refheap.observe.Hooks.registerMXBean(this, id, alloc);
+    }
+
     // ================================================================== close
 
     /**
@@ -883,6 +856,7 @@ public final class Heap implements AutoCloseable {
         synchronized (OPEN) {
             OPEN.remove(this);
         }
+        org.refheap.observe.Hooks.heapClosed(this); // unregisters the MXBean, if any
         reservation.close();
     }
 

@@ -79,6 +79,8 @@ final class IncrementalCollector {
     private int sp;
     private long survivors;
     private long found;
+    private long cycleExamined;
+    private long cycleNanos;
 
     // statistics
     long cycles;
@@ -147,8 +149,11 @@ final class IncrementalCollector {
         lastStepNanos = pause;
         maxStepNanos = Math.max(maxStepNanos, pause);
         totalNanos += pause;
+        cycleNanos += pause;
+        org.refheap.observe.Hooks.step(heap, heap.id, heap.alloc, PHASES[phase], done, pause, found, examined);
         if (done) {
-            heap.gcFace().invokeCallbacks("stop", 2, found, 0, examined, pause);
+            // For the cycle as a whole: objects it examined, and the sum of its steps' pauses.
+            heap.gcFace().invokeCallbacks("stop", 2, found, 0, cycleExamined, cycleNanos);
         }
         return done;
     }
@@ -174,6 +179,7 @@ final class IncrementalCollector {
         cur = 0;
         survivors = 0;
         found = 0;
+        cycleNanos = 0;
         queue.clear();
         finalizersPending = false;
         phase = SNAPSHOT;
@@ -350,6 +356,7 @@ final class IncrementalCollector {
 
     private void endSweep(long old) {
         examined += n;
+        cycleExamined = n;
         n = 0;
         long m = gc.callQueuedCallbacks(queue);
         found = gc.finishPreparedGarbage(garbage, old, found, m, finalizersPending);
