@@ -102,7 +102,8 @@ public final class Dicts {
         heap.putLong(e + ENTRY_VALUE, value);
         heap.putLong(dict + DICT_USED, heap.getLong(dict + DICT_USED) + 1);
         if (wasEmpty) {
-            heap.putLong(dict + DICT_FILL, fill + 1);
+            // Read fill again: a resize above reset it to the live entries.
+            heap.putLong(dict + DICT_FILL, heap.getLong(dict + DICT_FILL) + 1);
         }
     }
 
