@@ -38,10 +38,14 @@ stress:
 	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Drefheap.test.argLine='-Drefheap.stress=true'
 
+# An order book in refheap under an HFT-style load, four ways of collecting (options: DEMO_ARGS="--help").
 demo: build
-	$(JAVA_RUN) -cp target/classes org.refheap.demo.Tour
+	$(MVN) dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
+	$(JAVA_RUN) -cp target/classes:$$(cat target/cp.txt) org.refheap.demo.book.OrderBookDemo $(DEMO_ARGS)
 
-tour: demo
+# A short tour: counts you can watch, objects freed at zero, cycles and the collector.
+tour: build
+	$(JAVA_RUN) -cp target/classes org.refheap.demo.Tour
 
 bench: build
 	cd bench && $(MVN) package

@@ -1,0 +1,279 @@
+package org.refheap.demo.book;
+
+import org.refheap.Dicts;
+import org.refheap.Heap;
+import org.refheap.StructType;
+
+import java.lang.foreign.MemoryLayout;
+import java.util.Arrays;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The order book with every object in refheap. An order is a struct in its level's doubly linked
+ * queue; a level is a struct with the queue's head and tail; each side is a dict from an int (the
+ * price) to its level, and an index dict maps an int (the order id) to the order.
+ *
+ * <p>References, each one counted: the index holds every order; an order is held by its neighbours
+ * ({@code prev.next}, {@code next.prev}, or the level's head and tail at the ends) and holds its level.
+ * So a resting order has count 3 and the book is full of cycles (order &lt;-&gt; level, prev &lt;-&gt;
+ * next). Cancels and fills unlink the order and clear its fields before the index lets it go, so its
+ * count reaches zero and it is freed at once, no collector needed. A wipe drops the level from its
+ * side and its orders from the index but leaves the queue as it is: the level and its orders still
+ * hold each other, unreachable, and only the cycle collector can give that memory back.
+ *
+ * <p>The best price of each side is kept in a Java {@code long}; when its level goes, the next one is
+ * found by probing the dict tick by tick (a dict has no order, and prices sit close together).
+ */
+public final class RefheapBook implements OrderBook {
+    private final Heap heap;
+    private final Dicts dicts;
+    private final StructType orderType;
+    private final StructType levelType;
+    private final StructType.Field oId, oPrice, oQty, oSide, oPrev, oNext, oLevel;
+    private final StructType.Field lPrice, lTotal, lCount, lHead, lTail;
+    /** Bids, asks (price -> level), index (id -> order): the three dicts the book owns. */
+    private final long[] sides;
+    private final long index;
+    private final long[] best = new long[2];
+
+    public RefheapBook(Heap heap) {
+        this.heap = heap;
+        this.dicts = heap.dicts();
+        orderType = heap.defineStruct("Order", MemoryLayout.structLayout(
+                JAVA_LONG.withName("id"), JAVA_LONG.withName("price"), JAVA_LONG.withName("qty"),
+                JAVA_LONG.withName("side"),
+                ADDRESS.withName("prev"), ADDRESS.withName("next"), ADDRESS.withName("level")));
+        levelType = heap.defineStruct("Level", MemoryLayout.structLayout(
+                JAVA_LONG.withName("price"), JAVA_LONG.withName("totalQty"), JAVA_LONG.withName("count"),
+                ADDRESS.withName("head"), ADDRESS.withName("tail")));
+        oId = orderType.field("id");
+        oPrice = orderType.field("price");
+        oQty = orderType.field("qty");
+        oSide = orderType.field("side");
+        oPrev = orderType.field("prev");
+        oNext = orderType.field("next");
+        oLevel = orderType.field("level");
+        lPrice = levelType.field("price");
+        lTotal = levelType.field("totalQty");
+        lCount = levelType.field("count");
+        lHead = levelType.field("head");
+        lTail = levelType.field("tail");
+        sides = new long[] {dicts.newDict(), dicts.newDict()};
+        index = dicts.newDict();
+    }
+
+    @Override
+    public void add(long id, int side, long price, long qty) {
+        long level = level(side, price);
+        if (level == 0) {
+            level = levelType.allocate();
+            lPrice.setLong(level, price);
+            long key = heap.newInt(price);
+            dicts.put(sides[side], key, level);
+            heap.decref(key);
+            heap.decref(level); // the side dict holds it now
+            if (dicts.size(sides[side]) == 1 || better(side, price, best[side])) {
+                best[side] = price;
+            }
+        }
+        long o = orderType.allocate();
+        oId.setLong(o, id);
+        oPrice.setLong(o, price);
+        oQty.setLong(o, qty);
+        oSide.setLong(o, side);
+        oLevel.setRef(o, level);
+        long tail = lTail.getRef(level);
+        if (tail == 0) {
+            lHead.setRef(level, o);
+        } else {
+            oNext.setRef(tail, o);
+            oPrev.setRef(o, tail);
+        }
+        lTail.setRef(level, o);
+        lTotal.setLong(level, lTotal.getLong(level) + qty);
+        lCount.setLong(level, lCount.getLong(level) + 1);
+        long key = heap.newInt(id);
+        dicts.put(index, key, o);
+        heap.decref(key);
+        heap.decref(o); // the index and the queue hold it now
+    }
+
+    @Override
+    public boolean cancel(long id) {
+        long key = heap.newInt(id);
+        long o = dicts.get(index, key);
+        heap.decref(key);
+        if (o == 0) {
+            return false;
+        }
+        remove(o);
+        return true;
+    }
+
+    @Override
+    public long execute(int side, long limit, long qty) {
+        int other = 1 - side;
+        long filled = 0;
+        while (filled < qty && dicts.size(sides[other]) > 0) {
+            long price = best[other];
+            if (side == BUY ? price > limit : price < limit) {
+                break;
+            }
+            long level = level(other, price);
+            while (filled < qty) {
+                long o = lHead.getRef(level); // never 0 here: an empty level leaves its side at once
+                long resting = oQty.getLong(o);
+                long take = Math.min(qty - filled, resting);
+                filled += take;
+                if (take == resting) {
+                    boolean last = lCount.getLong(level) == 1;
+                    remove(o); // frees o, and the level with its last order
+                    if (last) {
+                        break;
+                    }
+                } else {
+                    oQty.setLong(o, resting - take);
+                    lTotal.setLong(level, lTotal.getLong(level) - take);
+                }
+            }
+        }
+        return filled;
+    }
+
+    @Override
+    public int wipe(int side, long price) {
+        long level = level(side, price);
+        if (level == 0) {
+            return 0;
+        }
+        int n = 0;
+        for (long o = lHead.getRef(level); o != 0; o = oNext.getRef(o)) {
+            long key = heap.newInt(oId.getLong(o));
+            dicts.remove(index, key); // o lives on: its neighbours (or the level) still hold it
+            heap.decref(key);
+            n++;
+        }
+        // Deliberately no unlinking: after this the level and its orders hold each other and nothing
+        // else holds them. Cyclic garbage, left for the collector.
+        dropLevel(side, price);
+        return n;
+    }
+
+    /**
+     * Unlinks {@code o} from its queue, clears its references, updates its level (dropping it when
+     * empty) and lets the index go, the last reference: o is freed by its count, at once.
+     */
+    private void remove(long o) {
+        long level = oLevel.getRef(o);
+        long prev = oPrev.getRef(o);
+        long next = oNext.getRef(o);
+        if (prev == 0) {
+            lHead.setRef(level, next);
+        } else {
+            oNext.setRef(prev, next);
+        }
+        if (next == 0) {
+            lTail.setRef(level, prev);
+        } else {
+            oPrev.setRef(next, prev);
+        }
+        oPrev.setRef(o, 0);
+        oNext.setRef(o, 0);
+        oLevel.setRef(o, 0); // the side dict still holds the level
+        long count = lCount.getLong(level) - 1;
+        lCount.setLong(level, count);
+        lTotal.setLong(level, lTotal.getLong(level) - oQty.getLong(o));
+        if (count == 0) {
+            dropLevel((int) oSide.getLong(o), lPrice.getLong(level)); // empty: freed by its count
+        }
+        long key = heap.newInt(oId.getLong(o));
+        dicts.remove(index, key);
+        heap.decref(key);
+    }
+
+    /** The level at {@code price} (borrowed), or 0. */
+    private long level(int side, long price) {
+        long key = heap.newInt(price);
+        long level = dicts.get(sides[side], key);
+        heap.decref(key);
+        return level;
+    }
+
+    /** Removes the level from its side and, when it was the best, finds the next best. */
+    private void dropLevel(int side, long price) {
+        long key = heap.newInt(price);
+        dicts.remove(sides[side], key);
+        heap.decref(key);
+        if (price == best[side] && dicts.size(sides[side]) > 0) {
+            long step = side == BUY ? -1 : 1; // away from the spread: every other level is there
+            long p = price + step;
+            while (level(side, p) == 0) {
+                p += step;
+            }
+            best[side] = p;
+        }
+    }
+
+    private static boolean better(int side, long price, long than) {
+        return side == BUY ? price > than : price < than;
+    }
+
+    @Override
+    public long orderCount() {
+        return dicts.size(index);
+    }
+
+    @Override
+    public long levelCount() {
+        return dicts.size(sides[BUY]) + dicts.size(sides[SELL]);
+    }
+
+    /**
+     * The objects this book keeps alive: its orders and levels, the int key of each (id or price) and
+     * its three dicts. After a full collection the heap holds exactly these. Keys -5..256 are CPython's
+     * immortal small ints, shared and never counted, so only the other keys count.
+     */
+    public long bookObjects() {
+        long n = orderCount() + levelCount() + 3;
+        for (long d : new long[] {sides[BUY], sides[SELL], index}) {
+            for (long s = dicts.nextSlot(d, 0); s >= 0; s = dicts.nextSlot(d, s + 1)) {
+                if (!heap.isImmortal(dicts.keyAt(d, s))) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public long checksum() {
+        long h = 0;
+        for (int side = BUY; side <= SELL; side++) {
+            long d = sides[side];
+            long[] prices = new long[(int) dicts.size(d)];
+            int n = 0;
+            for (long s = dicts.nextSlot(d, 0); s >= 0; s = dicts.nextSlot(d, s + 1)) {
+                prices[n++] = heap.intValue(dicts.keyAt(d, s));
+            }
+            Arrays.sort(prices);
+            for (long price : prices) {
+                long level = level(side, price);
+                long qty = 0;
+                long count = 0;
+                for (long o = lHead.getRef(level); o != 0; o = oNext.getRef(o)) {
+                    h = OrderBook.mix(OrderBook.mix(OrderBook.mix(OrderBook.mix(h, side), price), oId.getLong(o)),
+                            oQty.getLong(o));
+                    qty += oQty.getLong(o);
+                    count++;
+                }
+                if (qty != lTotal.getLong(level) || count != lCount.getLong(level) || count == 0) {
+                    throw new IllegalStateException("refheap book level " + price + " inconsistent: totalQty "
+                            + lTotal.getLong(level) + " vs " + qty + ", count " + lCount.getLong(level) + " vs " + count);
+                }
+            }
+        }
+        return h;
+    }
+}
