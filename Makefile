@@ -18,7 +18,7 @@ JAVA_RUN := $(JDK)/bin/java --enable-native-access=ALL-UNNAMED
 BENCH ?= .
 BENCH_ARGS ?=
 
-.PHONY: all build test stress demo tour bench compare-cpython clean jdk
+.PHONY: all build test stress demo tour bench bench-quick compare-cpython clean jdk
 
 all: build
 
@@ -39,9 +39,13 @@ stress:
 	  -Drefheap.test.argLine='-Drefheap.stress=true'
 
 # An order book in refheap under an HFT-style load, four ways of collecting (options: DEMO_ARGS="--help").
+# JFR=1 records refheap's and the JVM's events to target/demo/demo.jfr (open it in JDK Mission Control).
+DEMO_JFR = $(if $(JFR),-XX:StartFlightRecording=filename=target/demo/demo.jfr$(COMMA)settings=profile,)
+COMMA := ,
 demo: build
 	$(MVN) dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
-	$(JAVA_RUN) -cp target/classes:$$(cat target/cp.txt) org.refheap.demo.book.OrderBookDemo $(DEMO_ARGS)
+	mkdir -p target/demo
+	$(JAVA_RUN) $(DEMO_JFR) -cp target/classes:$$(cat target/cp.txt) org.refheap.demo.book.OrderBookDemo $(DEMO_ARGS)
 
 # A short tour: counts you can watch, objects freed at zero, cycles and the collector.
 tour: build
@@ -50,6 +54,16 @@ tour: build
 bench: build
 	cd bench && $(MVN) package
 	$(JAVA_RUN) -jar bench/target/benchmarks.jar $(BENCH) $(BENCH_ARGS)
+
+# The headline figures in a few minutes: allocation and refcount against their baselines, the
+# collector at one million objects, pause-bounded steps on five million.
+QUICK = -f 1 -wi 2 -w 1s -i 3 -r 1s
+bench-quick: build
+	cd bench && $(MVN) package
+	$(JAVA_RUN) -jar bench/target/benchmarks.jar \
+	  'allocFree_(refheap|freeList|jvmNew|jdkArena|malloc|nettyPooled)$$|incref_decref|incdec' $(QUICK)
+	$(JAVA_RUN) -jar bench/target/benchmarks.jar 'CollectBenchmark' -p size=1000000 $(QUICK)
+	$(JAVA_RUN) -jar bench/target/benchmarks.jar 'IncrementalBenchmark' -f 1 -wi 1 -i 2
 
 # CPython's collector and refheap's on the same shapes, side by side (needs python3).
 compare-cpython: build

@@ -17,7 +17,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * A short tour of refheap for someone who knows CPython's memory model: reference counts you can
  * watch, objects freed the instant their count drops, and the cycle that reference counting alone
- * cannot free. Run with {@code make demo}.
+ * cannot free, the collector that can, and the latency pattern. Run with {@code make tour}.
  */
 public final class Tour {
     private Tour() {
