@@ -418,12 +418,18 @@ public final class Heap implements AutoCloseable {
     /** Runs the finalizer of {@code type} on {@code obj}; what it throws goes to the unraisable hook. */
     void runFinalizer(long obj, long type) {
         Finalizer f = types[getInt(type + TP_ID)].finalizer;
+        finalizerDepth++;
         try {
             f.run(obj);
         } catch (Throwable t) {
             unraisable("finalizer of " + describe(obj), t);
+        } finally {
+            finalizerDepth--;
         }
     }
+
+    /** Finalizers running now (they may nest): close() is refused meanwhile. */
+    private int finalizerDepth;
 
     /** Reports an exception that has nowhere to go (a finalizer's, a callback's), like sys.unraisablehook. */
     void unraisable(String where, Throwable t) {
@@ -852,6 +858,10 @@ public final class Heap implements AutoCloseable {
             return;
         }
         checkOwner();
+        if (draining || collector.collecting || finalizerDepth > 0) {
+            throw new IllegalStateException("heap #" + id + " cannot be closed from inside a finalizer, a weakref"
+                    + " callback or a collection: the heap is in the middle of freeing objects");
+        }
         closed = true;
         synchronized (OPEN) {
             OPEN.remove(this);

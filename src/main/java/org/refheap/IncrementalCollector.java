@@ -111,6 +111,9 @@ final class IncrementalCollector {
      * work, and at least one object of progress. Returns true when the step completed a cycle.
      */
     boolean step(long budget, boolean byTime) {
+        if (gc.collecting) {
+            return false; // from a finalizer or callback of a collection under way
+        }
         long start = System.nanoTime();
         long deadline = byTime ? start + budget : Long.MAX_VALUE;
         long work = byTime ? Long.MAX_VALUE : Math.max(1, budget);
@@ -158,9 +161,9 @@ final class IncrementalCollector {
         return done;
     }
 
-    /** Runs the cycle in progress to its end, unbounded. */
+    /** Runs the cycle in progress to its end, unbounded (not from inside a collection). */
     void finish() {
-        while (active()) {
+        while (active() && !gc.collecting) {
             step(Long.MAX_VALUE, false);
         }
     }

@@ -203,6 +203,21 @@ class GcTest {
     }
 
     @Test
+    void shouldRefuseToCloseTheHeapFromAFinalizer() {
+        StructType fin = finalizable("Closer", obj -> heap.close());
+        long a = fin.allocate();
+        heap.decref(a);
+        long b = fin.allocate();
+        fin.field("next").setRef(b, b);
+        heap.decref(b);
+        assertEquals(1, gc.collect());
+        assertEquals(2, unraisable.size(), unraisable.toString());
+        assertTrue(unraisable.get(0).contains("cannot be closed"), unraisable.get(0));
+        assertFalse(heap.isClosed());
+        assertEquals(0, heap.liveObjects());
+    }
+
+    @Test
     void shouldCallWeakrefCallbacksOfCycleMembersAndClearThem() {
         List<Long> called = new ArrayList<>();
         long a = node.allocate();
