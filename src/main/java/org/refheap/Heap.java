@@ -81,6 +81,8 @@ public final class Heap implements AutoCloseable {
     final boolean debug;
     private final Reservation reservation;
     private final Thread owner;
+    /** The owner while the heap is open, null once closed: checkOwner's one compare covers both. */
+    private Thread openOwner;
     private final HeapConfig config;
     private boolean closed;
 
@@ -142,6 +144,7 @@ public final class Heap implements AutoCloseable {
         this.config = config;
         this.id = IDS.incrementAndGet();
         this.owner = Thread.currentThread();
+        this.openOwner = owner;
         this.debug = config.debug();
         this.reservation = new Reservation(config.maxBytes(), Obmalloc.ARENA_SIZE);
         this.seg = reservation.segment();
@@ -863,6 +866,7 @@ public final class Heap implements AutoCloseable {
                     + " callback or a collection: the heap is in the middle of freeing objects");
         }
         closed = true;
+        openOwner = null;
         synchronized (OPEN) {
             OPEN.remove(this);
         }
@@ -884,7 +888,7 @@ public final class Heap implements AutoCloseable {
 
     /** On every public call: the owner thread, an open heap. Small, so that it inlines everywhere. */
     void checkOwner() {
-        if (Thread.currentThread() != owner || closed) {
+        if (Thread.currentThread() != openOwner) {
             throw ownerOrClosed();
         }
     }

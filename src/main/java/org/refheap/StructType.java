@@ -184,9 +184,7 @@ public final class StructType {
         heap.checkOwner();
         long obj = szidx >= 0 ? heap.allocSmallObject(typeAddress, typeId, szidx, container)
                 : heap.allocObject(typeAddress, HEADER_SIZE + payloadBytes, container);
-        for (long o = HEADER_SIZE; o < HEADER_SIZE + payloadBytes; o += 8) {
-            heap.putLong(obj + o, 0);
-        }
+        heap.seg.asSlice(obj + HEADER_SIZE - heap.base, payloadBytes).fill((byte) 0);
         if (container) {
             heap.track(obj);
         }
