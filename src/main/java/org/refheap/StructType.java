@@ -184,6 +184,8 @@ public final class StructType {
         heap.checkOwner();
         long obj = szidx >= 0 ? heap.allocSmallObject(typeAddress, typeId, szidx, container)
                 : heap.allocObject(typeAddress, HEADER_SIZE + payloadBytes, container);
+        // One fill: a word loop costs a checked access per word (a quarter of alloc+free's time);
+        // the slice is scalar-replaced once C2 compiles this (0 B/op in AllocFreeBenchmark).
         heap.seg.asSlice(obj + HEADER_SIZE - heap.base, payloadBytes).fill((byte) 0);
         if (container) {
             heap.track(obj);

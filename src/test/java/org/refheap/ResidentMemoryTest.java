@@ -22,18 +22,15 @@ class ResidentMemoryTest {
             StructType node = heap.defineStruct("Node", MemoryLayout.structLayout(
                     JAVA_LONG.withName("a"), JAVA_LONG.withName("b"), ADDRESS.withName("next")));
             StructType.Field next = node.field("next");
+            // A first, smaller round lets the JIT compile the loop: before it does, the interpreter
+            // leaves Java garbage behind, and the JVM's own heap would grow VmRSS, not refheap.
+            heap.decref(chain(heap, node, next, 20 * MIB));
+            heap.gc().collect();
             long committed0 = heap.stats().bytesCommitted();
             long rss0 = vmRssBytes();
 
             // 200 MiB of small objects, linked so that one decref frees them all.
-            long head = node.allocate();
-            long cur = head;
-            while (heap.bytesInUse() < 200 * MIB) {
-                long n = node.allocate();
-                next.setRef(cur, n);
-                heap.decref(n);
-                cur = n;
-            }
+            long head = chain(heap, node, next, 200 * MIB);
             long committedFull = heap.stats().bytesCommitted();
             long rssFull = vmRssBytes();
             assertTrue(committedFull >= 200 * MIB, "committed at peak: " + committedFull);
@@ -50,6 +47,19 @@ class ResidentMemoryTest {
             assertTrue(rssAfter - rss0 <= 20 * MIB, "VmRSS after free is " + (rssAfter - rss0) / MIB
                     + " MiB above the start");
         }
+    }
+
+    /** A chain of nodes holding {@code bytes} of the heap; returns its head (count 1). */
+    private static long chain(Heap heap, StructType node, StructType.Field next, long bytes) {
+        long head = node.allocate();
+        long cur = head;
+        while (heap.bytesInUse() < bytes) {
+            long n = node.allocate();
+            next.setRef(cur, n);
+            heap.decref(n);
+            cur = n;
+        }
+        return head;
     }
 
     static long vmRssBytes() throws IOException {
