@@ -63,7 +63,7 @@ final class Collector {
     final long permanent;
     private final long tmpA;
     private final long tmpB;
-    private final long tmpD;
+    private final long tmpC;
     final IncrementalCollector inc;
 
     final int[] threshold = {700, 10, 10};
@@ -92,7 +92,7 @@ final class Collector {
         permanent = heads[3];
         tmpA = heads[4];
         tmpB = heads[5];
-        tmpD = heads[6];
+        tmpC = heads[6];
         for (long h : heads) {
             listInit(h);
         }
@@ -434,7 +434,7 @@ final class Collector {
      * them; the list is walked by always taking its first element.
      */
     private void finalizeGarbage(long collectable) {
-        long seen = tmpD;
+        long seen = tmpC;
         listInit(seen);
         while (next(collectable) != collectable) {
             long g = next(collectable);

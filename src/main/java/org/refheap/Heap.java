@@ -790,9 +790,6 @@ public final class Heap implements AutoCloseable {
         return typesByName.get(name);
     }
 
-    PyType typeById(int tid) {
-        return types[tid];
-    }
 
     String typeName(long type) {
         if (!isTypeObject(type)) {
@@ -1081,7 +1078,4 @@ public final class Heap implements AutoCloseable {
         return typeSlots[(int) ((type - typeArea) >>> 4)];
     }
 
-    long kindOf(long obj) {
-        return getInt(getLong(obj + TYPE) + TP_KIND);
-    }
 }
