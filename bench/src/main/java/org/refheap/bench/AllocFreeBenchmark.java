@@ -56,7 +56,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {
         "--enable-native-access=ALL-UNNAMED",
-        // Netty 4.1 needs sun.misc.Unsafe for its fast direct buffers; JDK 24+ warns without this.
+        // Netty 4.1 uses the JDK's unsafe memory access for its fast direct buffers (refheap does not);
+        // JDK 24+ warns unless it is allowed.
         "--sun-misc-unsafe-memory-access=allow",
         // Netty's default leak detector samples 1 in 128 buffers; off, as in a tuned production setup.
         "-Dio.netty.leakDetection.level=disabled",
