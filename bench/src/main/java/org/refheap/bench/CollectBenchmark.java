@@ -62,13 +62,7 @@ public class CollectBenchmark {
         public void build() {
             Lists lists = heap.lists();
             if (shape.equals("reachable")) {
-                root = lists.newList();
-                for (int i = 1; i < size; i++) {
-                    long l = lists.newList();
-                    lists.append(l, heap.none());
-                    lists.append(root, l);
-                    heap.decref(l);
-                }
+                root = Shapes.listOfLists(heap, size, true);
             } else {
                 for (int i = 0; i < size / 2; i++) {
                     long a = lists.newList();

@@ -19,7 +19,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.refheap.Heap;
 import org.refheap.HeapConfig;
-import org.refheap.Lists;
 
 import java.util.concurrent.TimeUnit;
 
@@ -49,22 +48,13 @@ public class IncrementalBenchmark {
         public void build() {
             heap = Heap.create(HeapConfig.defaults().withMaxBytes(4L << 30));
             heap.gc().disable();
-            Lists lists = heap.lists();
-            root = lists.newList();
-            for (int i = 1; i < size; i++) {
-                long l = lists.newList();
-                lists.append(l, heap.none());
-                lists.append(root, l);
-                heap.decref(l);
-            }
+            root = Shapes.listOfLists(heap, size, true);
             heap.gc().collect();
         }
 
         @TearDown(Level.Trial)
         public void close() {
-            heap.decref(root);
-            heap.gc().collect();
-            heap.close();
+            Shapes.dispose(heap, root);
         }
     }
 

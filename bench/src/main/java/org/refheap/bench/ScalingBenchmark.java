@@ -59,21 +59,13 @@ public class ScalingBenchmark {
             type = heap.defineStruct("Order", MemoryLayout.structLayout(
                     JAVA_LONG.withName("a"), JAVA_LONG.withName("b"), JAVA_LONG.withName("c"), JAVA_LONG.withName("d")));
             a = type.field("a");
-            Lists lists = heap.lists();
-            root = lists.newList();
-            for (int i = 0; i < live; i++) {
-                long l = lists.newList();
-                lists.append(root, l);
-                heap.decref(l);
-            }
+            root = Shapes.listOfLists(heap, live + 1, false);
             heap.gc().collect();
         }
 
         @TearDown(Level.Trial)
         public void close() {
-            heap.decref(root);
-            heap.gc().collect();
-            heap.close();
+            Shapes.dispose(heap, root);
         }
     }
 
@@ -102,12 +94,7 @@ public class ScalingBenchmark {
             heap = Heap.create(HeapConfig.defaults().withMaxBytes(4L << 30));
             heap.gc().disable();
             Lists lists = heap.lists();
-            root = lists.newList();
-            for (int i = 0; i < old; i++) {
-                long l = lists.newList();
-                lists.append(root, l);
-                heap.decref(l);
-            }
+            root = Shapes.listOfLists(heap, old + 1, false);
             young = lists.newList();
             lists.append(root, young);
             heap.decref(young);
@@ -129,9 +116,7 @@ public class ScalingBenchmark {
 
         @TearDown(Level.Trial)
         public void close() {
-            heap.decref(root);
-            heap.gc().collect();
-            heap.close();
+            Shapes.dispose(heap, root);
         }
     }
 
