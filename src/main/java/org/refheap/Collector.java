@@ -41,7 +41,14 @@ final class Collector {
     static final int NUM_GENERATIONS = 3;
     static final long FINALIZED = 1;
     static final long COLLECTING = 2;
+    /**
+     * On the pause-bounded collector's garbage list only (never with COLLECTING): condemned by a
+     * cycle whose marking is complete. Young collections between steps ignore such objects.
+     */
+    static final long CONDEMNED = 4;
     private static final long PREV_FLAGS = 3;
+    /** Flag bits kept by the list primitives: a list link is 16-byte aligned, so bits 0..3 are free. */
+    private static final long LINK_FLAGS = 7;
     private static final int REFS_SHIFT = 2;
     private static final long UNREACHABLE = 1;
 
@@ -111,6 +118,19 @@ final class Collector {
         }
     }
 
+    /**
+     * An automatic collection runs inside an allocation that has already succeeded: what goes wrong
+     * in it (a refcount found too small, a debug stream that throws) goes to the unraisable hook
+     * instead of losing the new object. The heap is consistent either way (see {@link #collect}).
+     */
+    private void collectAutomatically(int generation) {
+        try {
+            collect(generation, false);
+        } catch (Throwable t) {
+            heap.unraisable("automatic collection of generation " + generation, t);
+        }
+    }
+
     /** A container is being deallocated: off its list, and one fewer allocation in count 0. */
     void untrackForDealloc(long obj) {
         long g = obj - GC_HEAD_SIZE;
@@ -147,7 +167,7 @@ final class Collector {
                 if (i == NUM_GENERATIONS - 1 && (longLivedPending < longLivedTotal / 4 || inc.active())) {
                     continue; // the 25% rule; or a pause-bounded full collection is under way
                 }
-                collect(i);
+                collectAutomatically(i);
                 break;
             }
         }
@@ -158,38 +178,77 @@ final class Collector {
     /**
      * This is the main function. Collects {@code generation} and every younger one; returns the
      * number of unreachable objects found (collected + uncollectable). A collection started while
-     * one runs (from a finalizer or callback) returns 0 at once.
+     * one runs (from a finalizer, a weakref callback or a gc callback, "stop" ones included) returns
+     * 0 at once, as in CPython.
+     *
+     * <p>Whatever a phase calls may throw (a debug stream, {@code DEBUG_SAVEALL} on a full heap, a
+     * finalizer's hook, a refcount found too small, a fault injected by a test). The exception
+     * propagates, and before it does every object of the set is back on a generation list with its
+     * flags cleared ({@link #abandon}): nothing is stranded, and the next collection sees it again.
+     * With too little stack left to run at all, the collection changes nothing and throws
+     * {@link StackOverflowError}.
      */
     long collect(int generation) {
+        return collect(generation, true);
+    }
+
+    private long collect(int generation, boolean explicit) {
         if (collecting) {
             return 0;
         }
         if (generation == NUM_GENERATIONS - 1 && inc.active()) {
             inc.finish(); // a full collection now: the pause-bounded one under way ends first
         }
+        if (!StackGuard.hasHeadroom()) {
+            if (explicit) {
+                throw new StackOverflowError("too little stack left to collect generation " + generation
+                        + " of heap #" + heap.id + "; nothing was changed");
+            }
+            return 0; // an automatic collection waits for the next allocation
+        }
         collecting = true;
-        long start = System.nanoTime();
-        long examined = 0;
-        long m = 0;
         try {
-            heap.gcFace().invokeCallbacks("start", generation, 0, 0, 0, 0);
-            if (generation + 1 < NUM_GENERATIONS) {
-                count[generation + 1]++;
-            }
-            for (int i = 0; i <= generation; i++) {
-                count[i] = 0;
-            }
-            for (int i = 0; i < generation; i++) {
-                merge(gen[i], gen[generation]);
-            }
-            long young = gen[generation];
-            long old = generation < NUM_GENERATIONS - 1 ? gen[generation + 1] : young;
-            long unreachable = tmpA;
-            listInit(unreachable);
+            return collectHeld(generation);
+        } finally {
+            collecting = false;
+        }
+    }
 
+    /** collect() with {@link #collecting} held, so that gc callbacks, "stop" ones too, cannot nest one. */
+    private long collectHeld(int generation) {
+        long start = System.nanoTime();
+        if ((debug & DEBUG_STATS) != 0) {
+            debugOut.printf("gc: collecting generation %d...%n", generation);
+            debugOut.printf("gc: objects in each generation: %d %d %d%n", size(gen[0]), size(gen[1]), size(gen[2]));
+            debugOut.printf("gc: objects in permanent generation: %d%n", size(permanent));
+        }
+        heap.gcFace().invokeCallbacks("start", generation, 0, 0, 0, 0);
+        heap.fault("collect:start");
+        if (generation + 1 < NUM_GENERATIONS) {
+            count[generation + 1]++;
+        }
+        for (int i = 0; i <= generation; i++) {
+            count[i] = 0;
+        }
+        for (int i = 0; i < generation; i++) {
+            merge(gen[i], gen[generation]);
+        }
+        long young = gen[generation];
+        long old = generation < NUM_GENERATIONS - 1 ? gen[generation + 1] : young;
+        long unreachable = tmpA;
+        listInit(unreachable);
+        long examined;
+        long m;
+        try {
             examined = updateRefs(young);
+            heap.fault("collect:updateRefs");
             subtractRefs(young);
+            if (tooSmall != 0) {
+                throw refcountTooSmall(young);
+            }
+            heap.fault("collect:subtractRefs");
             long nUnreachable = moveUnreachable(young, unreachable);
+            heap.fault("collect:moveUnreachable");
             long survivors = examined - nUnreachable;
 
             if (young != old) {
@@ -201,13 +260,15 @@ final class Collector {
                 longLivedPending = 0;
                 longLivedTotal = survivors;
             }
-            m += finishGarbage(unreachable, old, nUnreachable);
+            m = finishGarbage(unreachable, old, nUnreachable);
+            heap.fault("collect:finished");
             deleteGarbage(unreachable, old);
-            if (generation == NUM_GENERATIONS - 1) {
-                heap.alloc.trimCaches(); // as CPython clears its free lists in a full collection
-            }
-        } finally {
-            collecting = false;
+        } catch (Throwable t) {
+            abandon(young, old);
+            throw t;
+        }
+        if (generation == NUM_GENERATIONS - 1) {
+            heap.alloc.trimCaches(); // as CPython clears its free lists in a full collection
         }
         long pause = System.nanoTime() - start;
         collections[generation]++;
@@ -217,12 +278,93 @@ final class Collector {
         lastPauseNanos[generation] = pause;
         maxPauseNanos[generation] = Math.max(maxPauseNanos[generation], pause);
         if ((debug & DEBUG_STATS) != 0) {
-            debugOut.printf("gc: collected generation %d: %d objects examined, %d unreachable, 0 uncollectable, "
-                    + "%.6fs elapsed; objects in each generation: %d %d %d, permanent %d%n", generation, examined, m,
-                    pause / 1e9, size(gen[0]), size(gen[1]), size(gen[2]), size(permanent));
+            // CPython's words: "unreachable" counts collected and uncollectable together.
+            if (m == 0) {
+                debugOut.printf("gc: done, %.4fs elapsed%n", pause / 1e9);
+            } else {
+                debugOut.printf("gc: done, %d unreachable, 0 uncollectable, %.4fs elapsed%n", m, pause / 1e9);
+            }
         }
         heap.gcFace().invokeCallbacks("stop", generation, m, 0, examined, pause);
+        heap.verifyIfAsked("after a collection of generation " + generation);
         return m;
+    }
+
+    /**
+     * A phase threw: after this, every object of {@code young} and of the temporary lists is on
+     * {@code old} with COLLECTING, UNREACHABLE and gc_refs gone (FINALIZED kept), the references
+     * held on queued weakref callbacks are dropped, and nothing else changed. Only gc_next links are
+     * trusted (a phase may have left gc_prev holding gc_refs); they are valid at every point where a
+     * phase can throw.
+     */
+    private void abandon(long young, long old) {
+        tooSmall = 0;
+        rescue(new long[] {young, tmpA, tmpB, tmpC}, old);
+        dropQueued(callbacks);
+    }
+
+    /**
+     * Puts every object of {@code lists} on {@code old} (which may be one of them) with only its
+     * FINALIZED bit kept, walking gc_next links alone (UNREACHABLE marks masked); the lists end empty.
+     */
+    void rescue(long[] lists, long old) {
+        Gc.LongList all = new Gc.LongList();
+        for (long list : lists) {
+            for (long g = heap.getLong(list) & ~UNREACHABLE; g != list; g = heap.getLong(g) & ~UNREACHABLE) {
+                all.add(g);
+            }
+            listInit(list);
+        }
+        for (int i = 0; i < all.size(); i++) {
+            long g = all.get(i);
+            heap.putLong(g + 8, heap.getLong(g + 8) & FINALIZED);
+            append(g, old);
+        }
+    }
+
+    /** Drops the references held on weakrefs whose callbacks were queued but will not run. */
+    void dropQueued(Gc.LongList queue) {
+        for (int i = 0; i < queue.size(); i++) {
+            try {
+                heap.decrefNoCheck(queue.get(i));
+            } catch (Throwable ignored) {
+                // The weakref is already cleared; what its release runs reports its own failures.
+            }
+        }
+        queue.clear();
+    }
+
+    long tmpB() {
+        return tmpB;
+    }
+
+    long tmpC() {
+        return tmpC;
+    }
+
+    /** Set by subtractRefs: an object whose gc_refs would go below zero (0 when none). */
+    private long tooSmall;
+
+    /**
+     * CPython's debug build stops with "refcount is too small" here; refheap throws, after counting
+     * the references the object really has from the set, so that the message names both counts.
+     */
+    private RefcountException refcountTooSmall(long young) {
+        long obj = tooSmall;
+        long internal = 0;
+        Gc.LongList refs = new Gc.LongList();
+        for (long g = next(young); g != young; g = next(g)) {
+            refs.clear();
+            referents(g + GC_HEAD_SIZE, refs);
+            for (int i = 0; i < refs.size(); i++) {
+                if (refs.get(i) == obj) {
+                    internal++;
+                }
+            }
+        }
+        return new RefcountException("refcount is too small: " + heap.describe(obj) + " is referenced " + internal
+                + " times by containers the collector examined, more than its count (a decref too many?); the"
+                + " collection was abandoned and nothing was freed");
     }
 
     /**
@@ -385,7 +527,8 @@ final class Collector {
         int flags = heap.getInt(type + TP_FLAGS);
         boolean pending = (flags & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0;
         if ((debug & DEBUG_COLLECTABLE) != 0) {
-            debugOut.println("gc: collectable <" + heap.describe(obj) + ">");
+            // CPython's debug_cycle: "gc: collectable <TypeName 0x7f...>"
+            debugOut.println("gc: collectable <" + heap.typeName(type) + " 0x" + Long.toHexString(obj) + ">");
         }
         if ((heap.typeInfo(type) & Heap.SLOT_KIND) == KIND_WEAKREF) {
             wrs.clearRef(obj);
@@ -399,14 +542,24 @@ final class Collector {
             if (heap.getLong(wr + WR_CALLBACK) == 0) {
                 continue;
             }
-            long wg = wr - GC_HEAD_SIZE;
-            if ((heap.getLong(wg + 8) & COLLECTING) != 0) {
-                continue; // the weakref is garbage too: its callback must not run
+            if (isGarbage(wr)) {
+                continue; // the weakref is garbage too: its callback must not run (CPython: never)
             }
             heap.increfNoCheck(wr);
             queue.add(wr);
         }
         return pending;
+    }
+
+    /**
+     * Whether container {@code obj} belongs to the garbage being collected now: in the set of a
+     * stop-the-world collection past moveUnreachable (COLLECTING), swept into the pause-bounded
+     * collector's garbage (CONDEMNED), or left unmarked in its set once marking is complete.
+     */
+    private boolean isGarbage(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        return (heap.getLong(g + 8) & (COLLECTING | CONDEMNED)) != 0 && !IncrementalCollector.inSet(heap.getLong(g))
+                || inc.isCondemned(obj);
     }
 
     /** Runs the callbacks of the weakrefs queued; returns how many of those weakrefs they freed. */
@@ -444,8 +597,11 @@ final class Collector {
             if ((heap.getInt(type + TP_FLAGS) & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0) {
                 heap.putLong(g + 8, heap.getLong(g + 8) | FINALIZED);
                 heap.increfNoCheck(obj);
-                heap.runFinalizer(obj, type);
-                heap.decrefNoCheck(obj);
+                try {
+                    heap.runFinalizer(obj, type);
+                } finally {
+                    heap.decrefNoCheck(obj);
+                }
             }
         }
         merge(seen, collectable);
@@ -514,7 +670,7 @@ final class Collector {
                 heap.decrefNoCheck(obj);
             }
             if (next(collectable) == g) {
-                heap.putLong(g + 8, heap.getLong(g + 8) & ~COLLECTING);
+                heap.putLong(g + 8, heap.getLong(g + 8) & ~(COLLECTING | CONDEMNED));
                 move(g, old);
             }
         }
@@ -628,6 +784,13 @@ final class Collector {
             return;
         }
         if (mode == SUBTRACT) {
+            if ((prevWord >>> REFS_SHIFT) == 0) {
+                // More references from the set than its count: it would wrap and look reachable.
+                if (tooSmall == 0) {
+                    tooSmall = child;
+                }
+                return;
+            }
             heap.putLong(g + 8, prevWord - (1L << REFS_SHIFT));
         } else {
             visitReachable(g, arg);
@@ -641,11 +804,11 @@ final class Collector {
     }
 
     private long prevPtr(long g) {
-        return heap.getLong(g + 8) & ~PREV_FLAGS;
+        return heap.getLong(g + 8) & ~LINK_FLAGS;
     }
 
     private void setPrevPtr(long g, long p) {
-        heap.putLong(g + 8, (heap.getLong(g + 8) & PREV_FLAGS) | p);
+        heap.putLong(g + 8, (heap.getLong(g + 8) & LINK_FLAGS) | p);
     }
 
     void listInit(long head) {

@@ -186,7 +186,10 @@ public final class Gc {
         return out.toArray();
     }
 
-    /** The tracked objects (frozen ones included) that refer directly to any of {@code objs}. */
+    /**
+     * The tracked objects that refer directly to any of {@code objs}. As in CPython, only the three
+     * generations are searched: frozen objects ({@link #freeze()}) and untracked tuples are not found.
+     */
     public long[] getReferrers(long... objs) {
         heap.checkOwner();
         c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
@@ -199,7 +202,6 @@ public final class Gc {
         for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
             addAll(c.gen[i], all);
         }
-        addAll(c.permanent, all);
         LongList out = new LongList();
         LongList refs = new LongList();
         for (int i = 0; i < all.size(); i++) {
@@ -249,8 +251,8 @@ public final class Gc {
         c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
             c.merge(c.gen[i], c.permanent);
+            c.count[i] = 0; // CPython zeroes every generation's count
         }
-        c.count[0] = 0;
     }
 
     /** Moves the permanent generation back into the oldest generation. */
@@ -274,12 +276,19 @@ public final class Gc {
 
     /**
      * {@code gc.garbage}: a heap list holding the unreachable objects found while
-     * {@link #DEBUG_SAVEALL} was set (created on first use). Clear it to let them go.
+     * {@link #DEBUG_SAVEALL} was set (created on first use). The reference returned is borrowed: the
+     * list is immortal, like a module attribute that lives as long as the heap, so a decref of it
+     * changes nothing and it can never be freed under the collector. Clear it
+     * ({@code lists().clear(gc.garbage())}) to let its objects go.
      */
     public long garbage() {
         heap.checkOwner();
+        return garbageList();
+    }
+
+    private long garbageList() {
         if (garbage == 0) {
-            garbage = heap.lists().newList();
+            garbage = heap.newImmortalList();
         }
         return garbage;
     }
@@ -308,8 +317,12 @@ public final class Gc {
 
     void invokeCallbacks(String phase, int generation, long collected, long uncollectable, long candidates,
             long duration) {
-        org.refheap.observe.Hooks.collection(heap, heap.id, heap.alloc, phase, generation, collected, uncollectable,
-                candidates, duration); // JFR event and MXBean figures; nothing when unobserved
+        try {
+            org.refheap.observe.Hooks.collection(heap, heap.id, heap.alloc, phase, generation, collected,
+                    uncollectable, candidates, duration); // JFR event and MXBean figures; nothing when unobserved
+        } catch (Throwable t) {
+            heap.unraisable("observer of heap #" + heap.id, t); // observing must never break a collection
+        }
         if (callbacks.isEmpty()) {
             return;
         }
@@ -323,8 +336,13 @@ public final class Gc {
         }
     }
 
+    /** gc.garbage if it was ever made, else 0 (for verify: its items are held references too). */
+    long garbageIfMade() {
+        return garbage;
+    }
+
     void saveGarbage(long obj) {
-        heap.lists().append(garbage(), obj);
+        heap.lists().append(garbageList(), obj);
     }
 
     private void addAll(long list, LongList out) {

@@ -61,6 +61,22 @@ public final class Heap implements AutoCloseable {
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
+    static {
+        // Classes the collector reaches only on a rare path are initialised now, at a shallow stack:
+        // a class whose static initialiser fails (say, run first inside a collection near the stack
+        // limit) stays unusable for the life of the JVM, for every heap.
+        for (String c : new String[] {"org.refheap.observe.Hooks", "org.refheap.GcCallback$GcInfo",
+                "org.refheap.RefcountException", "org.refheap.UseAfterFreeException",
+                "org.refheap.NotAnObjectException", "org.refheap.WrongTypeException",
+                "org.refheap.HeapExhaustedException", "org.refheap.StackGuard"}) {
+            try {
+                Class.forName(c, true, Heap.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+    }
+
     private static final AtomicInteger IDS = new AtomicInteger();
     /** Open heaps' ranges, only to say "that address belongs to heap #n" in an error message. */
     private static final List<Heap> OPEN = new ArrayList<>();
@@ -68,7 +84,24 @@ public final class Heap implements AutoCloseable {
     static final byte CLEANBYTE = (byte) 0xCB;
     static final byte DEADBYTE = (byte) 0xDD;
     private static final long DEAD_WORD = 0xDDDDDDDDDDDDDDDDL;
+    /**
+     * Written over ob_type when an object is freed: the type's address plus one, odd, so never a
+     * type's address, yet an error can still name the type. A stale address then reads as freed even
+     * after its block was reused by an object whose header lies elsewhere (a 32-byte block once a
+     * container at +16, now an int at +0); only a reuse by an object with its header at the same place
+     * makes it a live object again (debug mode's quarantine delays that).
+     */
+    private static long freedType(long type) {
+        return type | 1;
+    }
+
+    /** Whether {@code word}, read from ob_type, marks a freed object ({@link #freedType}). */
+    private boolean isFreedType(long word) {
+        return (word & 1) != 0 && isTypeObject(word - 1);
+    }
     private static final long FREED = -2;
+    /** liveCount of a live container that the pause-bounded cycle under way has condemned. */
+    private static final long CONDEMNED = -3;
     private static final long[] NO_REFS = new long[0];
     private static final int NSMALLNEGINTS = 5;
     private static final int NSMALLPOSINTS = 257;
@@ -146,56 +179,62 @@ public final class Heap implements AutoCloseable {
         this.owner = Thread.currentThread();
         this.openOwner = owner;
         this.debug = config.debug();
+        this.slowChecks = debug;
         this.reservation = new Reservation(config.maxBytes(), Obmalloc.ARENA_SIZE);
-        this.seg = reservation.segment();
-        this.base = reservation.base();
-        this.limit = base + reservation.size();
-        this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
-        this.typeArea = alloc.malloc(TYPE_AREA_SIZE);
-        this.typeSlots = new byte[TYPE_AREA_SIZE >> 4];
-        immortalBytes += alloc.usableSize(typeArea);
+        try {
+            this.seg = reservation.segment();
+            this.base = reservation.base();
+            this.limit = base + reservation.size();
+            this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
+            this.typeArea = alloc.malloc(TYPE_AREA_SIZE);
+            this.typeSlots = new byte[TYPE_AREA_SIZE >> 4];
+            immortalBytes += alloc.usableSize(typeArea);
 
-        // Bootstrap: `type` is its own type; names come once str exists.
-        typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, NO_REFS, 0, null);
-        putLong(typeType + TYPE, typeType);
-        noneType = newTypeObject("NoneType", KIND_NONE, FLAG_IMMUTABLE, HEADER_SIZE, 0, NO_REFS, 0, null);
-        boolType = newTypeObject("bool", KIND_BOOL, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
-        intType = newTypeObject("int", KIND_INT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
-        floatType = newTypeObject("float", KIND_FLOAT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
-        strType = newTypeObject("str", KIND_STR, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, NO_REFS, 0, null);
-        bytesType = newTypeObject("bytes", KIND_BYTES, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, NO_REFS, 0, null);
-        tupleType = newTypeObject("tuple", KIND_TUPLE, FLAG_HAVE_GC | FLAG_IMMUTABLE | FLAG_VAR, TUPLE_ITEMS, 8,
-                NO_REFS, 0, null);
-        listType = newTypeObject("list", KIND_LIST, FLAG_HAVE_GC, LIST_BASICSIZE, 0, NO_REFS, 0, null);
-        dictType = newTypeObject("dict", KIND_DICT, FLAG_HAVE_GC, DICT_BASICSIZE, 0, NO_REFS, 0, null);
-        weakrefType = newTypeObject("weakref", KIND_WEAKREF, FLAG_HAVE_GC, WR_BASICSIZE, 0, NO_REFS, 0, null);
-        for (int i = 0; i < typeCount; i++) {
-            putLong(types[i].address + TP_NAME, immortal(newStrNoCheck(types[i].name)));
-        }
-        none = immortal(allocObject(noneType, HEADER_SIZE, false));
-        pyFalse = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
-        putLong(pyFalse + VALUE, 0);
-        pyTrue = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
-        putLong(pyTrue + VALUE, 1);
-        for (int i = 0; i < smallInts.length; i++) {
-            long o = allocObject(intType, HEADER_SIZE + 8, false);
-            putLong(o + VALUE, i - NSMALLNEGINTS);
-            smallInts[i] = immortal(o);
-        }
-        emptyTuple = immortal(allocObject(tupleType, TUPLE_ITEMS, true));
-        putLong(emptyTuple + TUPLE_SIZE, 0);
+            // Bootstrap: `type` is its own type; names come once str exists.
+            typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, NO_REFS, 0, null);
+            putLong(typeType + TYPE, typeType);
+            noneType = newTypeObject("NoneType", KIND_NONE, FLAG_IMMUTABLE, HEADER_SIZE, 0, NO_REFS, 0, null);
+            boolType = newTypeObject("bool", KIND_BOOL, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
+            intType = newTypeObject("int", KIND_INT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
+            floatType = newTypeObject("float", KIND_FLOAT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
+            strType = newTypeObject("str", KIND_STR, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, NO_REFS, 0, null);
+            bytesType = newTypeObject("bytes", KIND_BYTES, FLAG_IMMUTABLE | FLAG_VAR, STR_DATA, 1, NO_REFS, 0, null);
+            tupleType = newTypeObject("tuple", KIND_TUPLE, FLAG_HAVE_GC | FLAG_IMMUTABLE | FLAG_VAR, TUPLE_ITEMS, 8,
+                    NO_REFS, 0, null);
+            listType = newTypeObject("list", KIND_LIST, FLAG_HAVE_GC, LIST_BASICSIZE, 0, NO_REFS, 0, null);
+            dictType = newTypeObject("dict", KIND_DICT, FLAG_HAVE_GC, DICT_BASICSIZE, 0, NO_REFS, 0, null);
+            weakrefType = newTypeObject("weakref", KIND_WEAKREF, FLAG_HAVE_GC, WR_BASICSIZE, 0, NO_REFS, 0, null);
+            for (int i = 0; i < typeCount; i++) {
+                putLong(types[i].address + TP_NAME, immortal(newStrNoCheck(types[i].name)));
+            }
+            none = immortal(allocObject(noneType, HEADER_SIZE, false));
+            pyFalse = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
+            putLong(pyFalse + VALUE, 0);
+            pyTrue = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
+            putLong(pyTrue + VALUE, 1);
+            for (int i = 0; i < smallInts.length; i++) {
+                long o = allocObject(intType, HEADER_SIZE + 8, false);
+                putLong(o + VALUE, i - NSMALLNEGINTS);
+                smallInts[i] = immortal(o);
+            }
+            emptyTuple = immortal(allocObject(tupleType, TUPLE_ITEMS, true));
+            putLong(emptyTuple + TUPLE_SIZE, 0);
 
-        long[] heads = new long[9];
-        for (int i = 0; i < heads.length; i++) {
-            heads[i] = alloc.malloc(GC_HEAD_SIZE);
-            immortalBytes += alloc.usableSize(heads[i]);
+            long[] heads = new long[9];
+            for (int i = 0; i < heads.length; i++) {
+                heads[i] = alloc.malloc(GC_HEAD_SIZE);
+                immortalBytes += alloc.usableSize(heads[i]);
+            }
+            this.collector = new Collector(this, heads);
+            this.lists = new Lists(this);
+            this.dicts = new Dicts(this);
+            this.tuples = new Tuples(this);
+            this.weakRefs = new WeakRefs(this);
+            this.gc = new Gc(this, collector);
+        } catch (Throwable t) {
+            reservation.close(); // a heap that could not be made must not keep its address space
+            throw t;
         }
-        this.collector = new Collector(this, heads);
-        this.lists = new Lists(this);
-        this.dicts = new Dicts(this);
-        this.tuples = new Tuples(this);
-        this.weakRefs = new WeakRefs(this);
-        this.gc = new Gc(this, collector);
         synchronized (OPEN) {
             OPEN.add(this);
         }
@@ -254,10 +293,20 @@ public final class Heap implements AutoCloseable {
         return checkLive(obj) >= IMMORTAL;
     }
 
-    /** Whether {@code obj} is a live object of this heap. Never throws for a bad address. */
+    /**
+     * Whether {@code obj} is a live object of this heap that the program may use. Never throws for a
+     * bad address. False for an object that the pause-bounded cycle under way found unreachable and
+     * is freeing (no reference the program holds can reach it).
+     */
     public boolean isLive(long obj) {
         checkOwner();
         return liveCount(obj) > 0;
+    }
+
+    /** Whether {@code obj} is still allocated, condemned or not (tests and verify). */
+    boolean isAllocatedObject(long obj) {
+        long rc = liveCount(obj);
+        return rc > 0 || rc == CONDEMNED;
     }
 
     void increfNoCheck(long obj) {
@@ -329,15 +378,14 @@ public final class Heap implements AutoCloseable {
     private void deallocate(long obj) {
         long type = getLong(obj + TYPE);
         int flags = getInt(type + TP_FLAGS);
-        if ((flags & FLAG_HAVE_FINALIZER) != 0 && !collector.isFinalized(obj)) {
-            collector.setFinalized(obj);
-            runFinalizer(obj, type);
-            long rc = getLong(obj) - 1;
-            if (rc != 0) {
-                if (rc > 0) {
-                    putLong(obj, rc); // resurrected: someone stored it
+        if ((flags & FLAG_HAVE_FINALIZER) != 0) {
+            if (!collector.isFinalized(obj)) {
+                collector.setFinalized(obj);
+                if (!finalizeFromDealloc(obj, type)) {
+                    return; // resurrected: someone stored it
                 }
-                return; // rc < 0: the finalizer itself dropped the last reference, and it is gone
+            } else if (finalizing > 0 && dropFinalizing(obj)) {
+                return; // its own finalizer, running now, dropped the reference it was called with
             }
         }
         putLong(obj, 0);
@@ -418,21 +466,79 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    /** Runs the finalizer of {@code type} on {@code obj}; what it throws goes to the unraisable hook. */
+    /**
+     * PEP 442 from a count reaching zero: the finalizer runs with the count held at 1 by the dealloc
+     * itself, so that storing the object anywhere resurrects it. Returns whether the object is to be
+     * freed now (false: resurrected, its count is what the finalizer left it minus the one held).
+     * The block is not freed while the finalizer runs, whatever it does: a finalizer that drops the
+     * reference it was called with (a decref it does not own) is told so through the unraisable hook,
+     * and the object is freed when it returns, never under it, so nothing it allocates meanwhile can
+     * be handed the same block and freed in its place.
+     */
+    private boolean finalizeFromDealloc(long obj, long type) {
+        if (finalizing == finalizingObjs.length) {
+            finalizingObjs = Arrays.copyOf(finalizingObjs, finalizing * 2);
+        }
+        finalizingObjs[finalizing++] = obj;
+        try {
+            runFinalizer(obj, type);
+        } finally {
+            finalizing--;
+        }
+        long rc = getLong(obj) - 1;
+        if (rc > 0) {
+            putLong(obj, rc);
+            return false;
+        }
+        return true;
+    }
+
+    /** Objects whose finalizer runs from dealloc now, innermost last; a negated entry dropped its reference. */
+    private long[] finalizingObjs = new long[8];
+    private int finalizing;
+
+    /**
+     * {@code obj}'s count would reach zero again while its finalizer runs from dealloc. The first time
+     * it is the reference the finalizer was called with, dropped by mistake: the count stays at 1 (the
+     * dealloc frees the object when the finalizer returns) and the mistake is reported. A second time
+     * is a count falling below zero. Returns false when {@code obj} is not being finalized.
+     */
+    private boolean dropFinalizing(long obj) {
+        for (int i = finalizing - 1; i >= 0; i--) {
+            if (finalizingObjs[i] == obj) {
+                finalizingObjs[i] = -obj;
+                unraisable("finalizer of " + describe(obj), new RefcountException("the finalizer of "
+                        + describe(obj) + " dropped the reference it was called with (it is borrowed); the"
+                        + " object is freed when the finalizer returns"));
+                return true;
+            }
+            if (finalizingObjs[i] == -obj) {
+                throw new RefcountException("refcount of " + describe(obj) + " would drop below zero: its"
+                        + " finalizer is running and already dropped the reference it was called with");
+            }
+        }
+        return false;
+    }
+
+    /** Runs the finalizer of {@code type} on {@code obj}; what it throws goes to the unraisable hook. Never throws. */
     void runFinalizer(long obj, long type) {
         Finalizer f = types[getInt(type + TP_ID)].finalizer;
-        finalizerDepth++;
+        userCodeDepth++;
         try {
             f.run(obj);
         } catch (Throwable t) {
-            unraisable("finalizer of " + describe(obj), t);
+            try {
+                unraisable("finalizer of " + describe(obj), t);
+            } catch (Throwable ignored) {
+                // Even building the report can fail (a stack overflow): the heap must not.
+            }
         } finally {
-            finalizerDepth--;
+            userCodeDepth--;
         }
     }
 
-    /** Finalizers running now (they may nest): close() is refused meanwhile. */
-    private int finalizerDepth;
+    /** Finalizers and weakref callbacks running now (they may nest): close() is refused meanwhile. */
+    int userCodeDepth;
 
     /** Reports an exception that has nowhere to go (a finalizer's, a callback's), like sys.unraisablehook. */
     void unraisable(String where, Throwable t) {
@@ -467,6 +573,8 @@ public final class Heap implements AutoCloseable {
         int tid = getInt(type + TP_ID);
         if (debug) {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
+        } else {
+            putLong(obj + TYPE, freedType(type));
         }
         alloc.free(block);
         liveObjects--;
@@ -480,12 +588,18 @@ public final class Heap implements AutoCloseable {
      * The payload is not initialised.
      */
     long allocObject(long type, long basicsize, boolean gc) {
+        if (faults != null) {
+            fault("alloc");
+        }
         long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
         return initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
     }
 
     /** The fast twin of {@link #allocObject} for a caller that knows the type's id and size class. */
     long allocSmallObject(long type, int tid, int szidx, boolean gc) {
+        if (faults != null) {
+            fault("alloc");
+        }
         return initObject(alloc.mallocSmall(szidx), type, tid, gc);
     }
 
@@ -508,6 +622,9 @@ public final class Heap implements AutoCloseable {
 
     /** A raw block (no header) for item arrays and hash tables. Counted in bytes, not objects. */
     long mallocRaw(long nbytes) {
+        if (faults != null) {
+            fault("alloc");
+        }
         long block = alloc.malloc(nbytes);
         if (debug) {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
@@ -520,6 +637,18 @@ public final class Heap implements AutoCloseable {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
         }
         alloc.free(block);
+    }
+
+    /**
+     * A new list that is never freed and never tracked ({@code gc.garbage}): whatever the program
+     * does to its count, the collector can always append to it.
+     */
+    long newImmortalList() {
+        long l = allocObject(listType, LIST_BASICSIZE, true);
+        putLong(l + LIST_SIZE, 0);
+        putLong(l + LIST_ALLOCATED, 0);
+        putLong(l + LIST_ITEMS, 0);
+        return immortal(l);
     }
 
     /** Makes a just-allocated object immortal and takes it out of the live figures. */
@@ -776,6 +905,60 @@ public final class Heap implements AutoCloseable {
         return new Ref(this, obj);
     }
 
+    // ================================================================== self-checks and test hooks
+
+    /** Run {@link #verify()} around every collection (tests, {@code -Drefheap.verify=true}). */
+    static final boolean VERIFY_ALWAYS = Boolean.getBoolean("refheap.verify");
+
+    /**
+     * A full consistency check, like HotSpot's {@code -XX:+VerifyBeforeGC}: generation lists well
+     * formed and complete, no collector flag left between collections, every reference held by a
+     * container pointing at a live object whose count is at least the references the heap holds to
+     * it, weakrefs linked both ways, and the figures exact. O(heap) time and 8 bytes of Java heap per
+     * object and per reference: for tests and for hunting a corruption, not for hot loops.
+     *
+     * @throws HeapCorruptedException naming the first inconsistency found
+     * @throws IllegalStateException  when called from inside a collection, a finalizer or a callback
+     */
+    public void verify() {
+        checkOwner();
+        if (draining || collector.collecting || userCodeDepth > 0) {
+            throw new IllegalStateException("heap #" + id + " cannot be verified from inside a finalizer, a weakref"
+                    + " callback or a collection: objects are in the middle of being freed");
+        }
+        new HeapVerifier(this).run();
+    }
+
+    void verifyIfAsked(String when) {
+        if (VERIFY_ALWAYS && !draining && userCodeDepth == 0) {
+            try {
+                new HeapVerifier(this).run();
+            } catch (HeapCorruptedException e) {
+                throw new HeapCorruptedException(when + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** A test's fault injector, or null: it may throw at any point named in {@link #fault}. */
+    FaultHook faults;
+
+    /** A point where a test may inject an exception ("alloc", "collect:start", "step:sweep", ...). */
+    void fault(String point) {
+        FaultHook f = faults;
+        if (f != null) {
+            f.at(point);
+        }
+    }
+
+    /** The end of a pause-bounded step, for JFR and JMX; an observer's failure is reported, never thrown. */
+    void observeStep(String phase, boolean done, long pause, long found, long examined) {
+        try {
+            org.refheap.observe.Hooks.step(this, id, alloc, phase, done, pause, found, examined);
+        } catch (Throwable t) {
+            unraisable("observer of heap #" + id, t);
+        }
+    }
+
     // ================================================================== types
 
     /** The type of a live object. */
@@ -858,7 +1041,7 @@ public final class Heap implements AutoCloseable {
             return;
         }
         checkOwner();
-        if (draining || collector.collecting || finalizerDepth > 0) {
+        if (draining || collector.collecting || userCodeDepth > 0) {
             throw new IllegalStateException("heap #" + id + " cannot be closed from inside a finalizer, a weakref"
                     + " callback or a collection: the heap is in the middle of freeing objects");
         }
@@ -867,8 +1050,11 @@ public final class Heap implements AutoCloseable {
         synchronized (OPEN) {
             OPEN.remove(this);
         }
-        org.refheap.observe.Hooks.heapClosed(this); // unregisters the MXBean, if any
-        reservation.close();
+        try {
+            org.refheap.observe.Hooks.heapClosed(this); // unregisters the MXBean, if any
+        } finally {
+            reservation.close(); // the memory goes whatever an observer does
+        }
     }
 
     public boolean isClosed() {
@@ -927,15 +1113,15 @@ public final class Heap implements AutoCloseable {
      * object; -1 when it is not even aligned or in range; {@link #FREED} for a freed object.
      */
     private long liveCount(long obj) {
-        long off = obj - base;
-        if (off < 0 || obj >= limit - HEADER_SIZE || (obj & 15) != 0) {
+        if (!inRange(obj) || (obj & 15) != 0) {
             return -1;
         }
+        long off = obj - base;
         long rc = seg.get(LONG, off);
         long type = seg.get(LONG, off + TYPE);
         if (!isTypeObject(type)) {
-            // Debug mode poisons freed blocks, type field included.
-            return debug && (type == DEAD_WORD || rc == DEAD_WORD) ? FREED : 0;
+            // Freed objects have their type word overwritten; debug mode poisons the whole block.
+            return isFreedType(type) || debug && (type == DEAD_WORD || rc == DEAD_WORD) ? FREED : 0;
         }
         if (rc <= 0) {
             return FREED;
@@ -943,7 +1129,15 @@ public final class Heap implements AutoCloseable {
         if (debug && !debugVerify(obj, type)) {
             return 0;
         }
+        if (condemnedVisible && (typeInfo(type) & SLOT_GC) != 0 && collector.inc.isCondemned(obj)) {
+            return CONDEMNED;
+        }
         return rc;
+    }
+
+    /** Whether a header at {@code obj} would lie inside the reservation; no overflow for any long. */
+    private boolean inRange(long obj) {
+        return Long.compareUnsigned(obj - base, limit - base - HEADER_SIZE) <= 0;
     }
 
     private boolean debugVerify(long obj, long type) {
@@ -963,11 +1157,25 @@ public final class Heap implements AutoCloseable {
      */
     void checkType(long obj, long type, String expected) {
         long off = obj - base;
-        if (off >= 0 && obj < limit - HEADER_SIZE && (obj & 15) == 0 && seg.get(LONG, off + TYPE) == type
-                && seg.get(LONG, off) > 0 && !debug) {
+        if (Long.compareUnsigned(off, limit - base - HEADER_SIZE) <= 0 && (obj & 15) == 0
+                && seg.get(LONG, off + TYPE) == type && seg.get(LONG, off) > 0 && !slowChecks) {
             return;
         }
         checkTypeSlow(obj, type, expected);
+    }
+
+    /**
+     * Whether checks must take the slow path: debug mode, or condemned objects exist (a pause-bounded
+     * cycle between its mark and its end), whose addresses the program must not use.
+     */
+    private boolean slowChecks;
+    /** Set between the steps of a pause-bounded cycle whose marking is complete. */
+    private boolean condemnedVisible;
+
+    /** The pause-bounded collector says whether the program may now meet condemned addresses. */
+    void setCondemnedVisible(boolean on) {
+        condemnedVisible = on;
+        slowChecks = debug || on;
     }
 
     private void checkTypeSlow(long obj, long type, String expected) {
@@ -997,6 +1205,10 @@ public final class Heap implements AutoCloseable {
         if (rc == FREED) {
             return new UseAfterFreeException("use of freed object " + describe(obj));
         }
+        if (rc == CONDEMNED) {
+            return new UseAfterFreeException("use of " + describe(obj) + ", which the pause-bounded collector found"
+                    + " unreachable and is freeing: its address was kept without a reference");
+        }
         String owner = ownerOf(obj);
         if (owner != null) {
             return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
@@ -1005,8 +1217,7 @@ public final class Heap implements AutoCloseable {
         if (obj == 0) {
             return new NotAnObjectException("NULL (0) is not an object; use heap.none() for None");
         }
-        long off = obj - base;
-        if (off < 0 || obj >= limit) {
+        if (Long.compareUnsigned(obj - base, limit - base) >= 0) {
             return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
                     + ": it lies outside the heap's range [0x" + Long.toHexString(base) + ", 0x"
                     + Long.toHexString(limit) + ")");
@@ -1033,12 +1244,15 @@ public final class Heap implements AutoCloseable {
     /** "0x7f3a00001040 (list, refcount 2)", safe on any address. */
     String describe(long obj) {
         StringBuilder sb = new StringBuilder("0x").append(Long.toHexString(obj));
-        long off = obj - base;
-        if (off < 0 || obj >= limit - HEADER_SIZE) {
+        if (!inRange(obj)) {
             return sb.append(" (outside heap #").append(id).append(')').toString();
         }
+        long off = obj - base;
         long type = seg.get(LONG, off + TYPE);
         long rc = seg.get(LONG, off);
+        if (isFreedType(type)) {
+            return sb.append(" (type ").append(typeName(type - 1)).append(", freed)").toString();
+        }
         sb.append(" (type ").append(isTypeObject(type) ? typeName(type) : debug ? "unknown: memory poisoned" : "?");
         if (rc >= IMMORTAL) {
             sb.append(", immortal");

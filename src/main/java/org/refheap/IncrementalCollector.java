@@ -114,51 +114,151 @@ final class IncrementalCollector {
         if (gc.collecting) {
             return false; // from a finalizer or callback of a collection under way
         }
+        if (!StackGuard.hasHeadroom()) {
+            throw new StackOverflowError("too little stack left for a pause-bounded step on heap #" + heap.id
+                    + "; nothing was changed");
+        }
         long start = System.nanoTime();
-        long deadline = byTime ? start + budget : Long.MAX_VALUE;
-        long work = byTime ? Long.MAX_VALUE : Math.max(1, budget);
         boolean done = false;
         gc.collecting = true;
+        heap.setCondemnedVisible(false); // inside the step the collector's own code reaches garbage
         try {
-            if (phase == IDLE) {
-                begin();
+            try {
+                done = work(start, budget, byTime);
+            } catch (Throwable t) {
+                abort();
+                throw t;
             }
-            long units = 0;
-            while (!done && units < work) {
-                long before = units;
-                switch (phase) {
-                    case SNAPSHOT -> units += snapshot(Math.min(work - units, CLOCK_STRIDE));
-                    case SUBTRACT -> units += subtract(Math.min(work - units, CLOCK_STRIDE));
-                    case MARK -> units += mark(Math.min(work - units, CLOCK_STRIDE));
-                    case SWEEP -> units += sweep(Math.min(work - units, CLOCK_STRIDE));
-                    case DELETE -> {
-                        units += delete(Math.min(work - units, CLOCK_STRIDE));
-                        done = phase == IDLE;
-                    }
-                    default -> throw new AssertionError("phase " + phase);
-                }
-                if (units == before) {
-                    units++; // a phase change counts as work, so that a step always ends
-                }
-                if (byTime && System.nanoTime() >= deadline) {
-                    break;
-                }
+            long pause = System.nanoTime() - start;
+            steps++;
+            lastStepNanos = pause;
+            maxStepNanos = Math.max(maxStepNanos, pause);
+            totalNanos += pause;
+            cycleNanos += pause;
+            heap.observeStep(PHASES[phase], done, pause, found, examined);
+            if (done) {
+                // For the cycle as a whole: objects it examined, and the sum of its steps' pauses.
+                heap.gcFace().invokeCallbacks("stop", 2, found, 0, cycleExamined, cycleNanos);
             }
         } finally {
             gc.collecting = false;
+            heap.setCondemnedVisible(phase >= SWEEP);
         }
-        long pause = System.nanoTime() - start;
-        steps++;
-        lastStepNanos = pause;
-        maxStepNanos = Math.max(maxStepNanos, pause);
-        totalNanos += pause;
-        cycleNanos += pause;
-        org.refheap.observe.Hooks.step(heap, heap.id, heap.alloc, PHASES[phase], done, pause, found, examined);
         if (done) {
-            // For the cycle as a whole: objects it examined, and the sum of its steps' pauses.
-            heap.gcFace().invokeCallbacks("stop", 2, found, 0, cycleExamined, cycleNanos);
+            heap.verifyIfAsked("after a pause-bounded cycle");
         }
         return done;
+    }
+
+    /** The step's loop: at least one unit of progress, then until the budget is spent or the cycle done. */
+    private boolean work(long start, long budget, boolean byTime) {
+        // Elapsed time against the budget, never a deadline: start + budget can overflow.
+        long work = byTime ? Long.MAX_VALUE : Math.max(1, budget);
+        boolean done = false;
+        if (phase == IDLE) {
+            begin();
+        }
+        long units = 0;
+        while (!done && units < work) {
+            long before = units;
+            heap.fault(FAULT_POINTS[phase]);
+            switch (phase) {
+                case SNAPSHOT -> units += snapshot(Math.min(work - units, CLOCK_STRIDE));
+                case SUBTRACT -> {
+                    units += subtract(Math.min(work - units, CLOCK_STRIDE));
+                    if (tooSmall != 0) {
+                        throw refcountTooSmall();
+                    }
+                }
+                case MARK -> units += mark(Math.min(work - units, CLOCK_STRIDE));
+                case SWEEP -> units += sweep(Math.min(work - units, CLOCK_STRIDE));
+                case DELETE -> {
+                    units += delete(Math.min(work - units, CLOCK_STRIDE));
+                    done = phase == IDLE;
+                }
+                default -> throw new AssertionError("phase " + phase);
+            }
+            if (units == before) {
+                units++; // a phase change counts as work, so that a step always ends
+            }
+            if (byTime && System.nanoTime() - start >= budget) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    private static final String[] FAULT_POINTS = {"step:idle", "step:snapshot", "step:subtract", "step:mark",
+            "step:sweep", "step:delete"};
+
+    /**
+     * A step threw: after this no cycle is under way, every object of the set, the chain and the
+     * garbage is back in generation 2 with its flags cleared (FINALIZED kept), and the references
+     * held on queued weakref callbacks are dropped. Garbage found so far is found again by the next
+     * cycle; what was already deleted stays deleted.
+     */
+    void abort() {
+        long old = gc.gen[Collector.NUM_GENERATIONS - 1];
+        for (int i = 0; i < n; i++) {
+            long obj = objs[i];
+            if (obj != 0) {
+                objs[i] = 0;
+                long g = obj - GC_HEAD_SIZE;
+                heap.putLong(g, 0);
+                heap.putLong(g + 8, heap.getLong(g + 8) & Collector.FINALIZED);
+                gc.appendTo(g, old);
+            }
+        }
+        gc.rescue(new long[] {chain, garbage, gc.tmpB(), gc.tmpC()}, old);
+        gc.dropQueued(queue);
+        n = 0;
+        cursor = 0;
+        sp = 0;
+        cur = 0;
+        tooSmall = 0;
+        phase = IDLE;
+        heap.barrier = false;
+    }
+
+    /** Set by the subtract phase: an untouched object whose gc_refs would go below zero (0: none). */
+    private long tooSmall;
+
+    private RefcountException refcountTooSmall() {
+        long obj = tooSmall;
+        long internal = 0;
+        Gc.LongList refs = new Gc.LongList();
+        for (int i = 0; i < n; i++) {
+            if (objs[i] != 0) {
+                refs.clear();
+                gc.referents(objs[i], refs);
+                for (int j = 0; j < refs.size(); j++) {
+                    if (refs.get(j) == obj) {
+                        internal++;
+                    }
+                }
+            }
+        }
+        return new RefcountException("refcount is too small: " + heap.describe(obj) + " is referenced " + internal
+                + " times by containers the pause-bounded collector examined, more than its count (a decref too"
+                + " many?); the cycle was abandoned and nothing was freed");
+    }
+
+    /**
+     * Whether {@code obj} (a live container) is garbage of the cycle under way: marking is complete and
+     * it was left unmarked in the set, or it was swept onto the garbage list. Nothing the program holds
+     * can reach such an object; the heap refuses its address between steps, and weakrefs to it read as
+     * dead, so that it is never seen again before it is freed.
+     */
+    boolean isCondemned(long obj) {
+        if (phase < SWEEP) {
+            return false;
+        }
+        long g = obj - GC_HEAD_SIZE;
+        long next = heap.getLong(g);
+        if ((next & TAG) != 0) {
+            return (heap.getLong(g + 8) & REACHABLE) == 0;
+        }
+        return next != 0 && (heap.getLong(g + 8) & Collector.CONDEMNED) != 0;
     }
 
     /** Runs the cycle in progress to its end, unbounded (not from inside a collection). */
@@ -346,7 +446,8 @@ final class IncrementalCollector {
                     gc.appendTo(g, old);
                     survivors++;
                 } else {
-                    heap.putLong(g + 8, (prev & Collector.FINALIZED) | Collector.COLLECTING);
+                    // CONDEMNED, not COLLECTING: a young collection between steps must not take it for its own.
+                    heap.putLong(g + 8, (prev & Collector.FINALIZED) | Collector.CONDEMNED);
                     gc.appendTo(g, garbage);
                     found++;
                     finalizersPending |= gc.prepareGarbage(obj, queue);
@@ -363,6 +464,12 @@ final class IncrementalCollector {
         n = 0;
         long m = gc.callQueuedCallbacks(queue);
         found = gc.finishPreparedGarbage(garbage, old, found, m, finalizersPending);
+        if (finalizersPending) {
+            // The resurrection pass ran over the garbage with COLLECTING: what is left is CONDEMNED again.
+            for (long g = gc.next(garbage); g != garbage; g = gc.next(g)) {
+                heap.putLong(g + 8, (heap.getLong(g + 8) & ~Collector.COLLECTING) | Collector.CONDEMNED);
+            }
+        }
         gc.longLivedPending = 0;
         gc.longLivedTotal = survivors;
         phase = DELETE;
@@ -391,7 +498,12 @@ final class IncrementalCollector {
         }
         long prev = heap.getLong(g + 8);
         if (!marking) {
-            heap.putLong(g + 8, prev - ONE_REF);
+            if ((prev >>> SHIFT) != 0) {
+                heap.putLong(g + 8, prev - ONE_REF);
+            } else if ((prev & REACHABLE) == 0 && tooSmall == 0) {
+                // Untouched, so no reference to it was made during the cycle: its count is too small.
+                tooSmall = child;
+            }
         } else if ((prev & REACHABLE) == 0) {
             heap.putLong(g + 8, prev | REACHABLE);
             push((int) (next >>> SHIFT));
@@ -432,6 +544,24 @@ final class IncrementalCollector {
         heap.putLong(g, 0);
         heap.putLong(g + 8, heap.getLong(g + 8) & Collector.FINALIZED);
         return true;
+    }
+
+    // ------------------------------------------------------------------ for Heap.verify()
+
+    int setSize() {
+        return n;
+    }
+
+    long setObject(int i) {
+        return objs[i];
+    }
+
+    long chainHead() {
+        return chain;
+    }
+
+    long garbageHead() {
+        return garbage;
     }
 
     static boolean inSet(long gcNextWord) {

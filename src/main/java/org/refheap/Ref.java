@@ -47,6 +47,7 @@ public final class Ref implements AutoCloseable {
     public void close() {
         long a = address;
         if (a != 0) {
+            heap.checkOwner(); // from another thread: refused, and the reference stays owned
             address = 0;
             heap.decref(a);
         }

@@ -65,17 +65,30 @@ public final class WeakRefs {
         return wr;
     }
 
-    /** {@code wr()}: the referent (a borrowed reference), or None once it died. */
+    /**
+     * {@code wr()}: the referent (a borrowed reference), or None once it died. A referent that the
+     * pause-bounded cycle under way has found unreachable reads as dead already (CPython clears such
+     * weakrefs before anything can see the object): the weakref is cleared, and its callback called,
+     * when the collector reaches the object.
+     */
     public long get(long wr) {
         check(wr);
-        long target = heap.getLong(wr + WR_OBJECT);
+        long target = referent(wr);
         return target == 0 ? heap.none() : target;
     }
 
-    /** Whether the referent is still alive. */
+    /** Whether the referent is still alive (false too once the collector condemned it; see {@link #get}). */
     public boolean isAlive(long wr) {
         check(wr);
-        return heap.getLong(wr + WR_OBJECT) != 0;
+        return referent(wr) != 0;
+    }
+
+    private long referent(long wr) {
+        long target = heap.getLong(wr + WR_OBJECT);
+        if (target != 0 && heap.collector().inc.isCondemned(target)) {
+            return 0;
+        }
+        return target;
     }
 
     /** {@code weakref.getweakrefcount(obj)}: how many weakrefs point at {@code obj}. */
@@ -177,10 +190,17 @@ public final class WeakRefs {
             return;
         }
         WeakCallback cb = callbacks[id];
+        heap.userCodeDepth++;
         try {
             cb.onDeath(wr);
         } catch (Throwable t) {
-            heap.unraisable("weakref callback of " + heap.describe(wr), t);
+            try {
+                heap.unraisable("weakref callback of " + heap.describe(wr), t);
+            } catch (Throwable ignored) {
+                // Even building the report can fail (a stack overflow): the heap must not.
+            }
+        } finally {
+            heap.userCodeDepth--;
         }
     }
 

@@ -342,20 +342,34 @@ class GcTest {
         gc.setDebug(0);
         heap.lists().clear(garbage);
         assertEquals(1, gc.collect());
-        assertEquals(1, heap.liveObjects(), "only the garbage list itself");
+        assertEquals(0, heap.liveObjects(), "gc.garbage is immortal: not counted among live objects");
+        heap.decref(garbage); // a borrowed reference: a decref changes nothing, the list stays usable
+        heap.lists().append(garbage, heap.none());
+        assertEquals(1, heap.lists().size(garbage));
     }
 
     @Test
-    void shouldPrintOneStatsLinePerCollection() {
+    void shouldPrintStatsInCPythonsFormat() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         gc.setDebugOutput(new PrintStream(out, true));
-        gc.setDebug(Gc.DEBUG_STATS);
+        gc.setDebug(Gc.DEBUG_STATS | Gc.DEBUG_COLLECTABLE);
+        long keep = heap.newList();
         gc.collect(0);
+        long l = heap.newList();
+        heap.lists().append(l, l);
+        heap.decref(l);
         gc.collect();
         String[] lines = out.toString().trim().split("\n");
-        assertEquals(2, lines.length, out.toString());
-        assertTrue(lines[0].startsWith("gc: collected generation 0"), lines[0]);
-        assertTrue(lines[1].startsWith("gc: collected generation 2"), lines[1]);
+        assertEquals(9, lines.length, out.toString());
+        assertEquals("gc: collecting generation 0...", lines[0]);
+        assertEquals("gc: objects in each generation: 1 0 0", lines[1]);
+        assertEquals("gc: objects in permanent generation: 0", lines[2]);
+        assertTrue(lines[3].matches("gc: done, \\d+\\.\\d{4}s elapsed"), lines[3]);
+        assertEquals("gc: collecting generation 2...", lines[4]);
+        assertEquals("gc: objects in each generation: 1 1 0", lines[5]);
+        assertEquals("gc: collectable <list 0x" + Long.toHexString(l) + ">", lines[7]);
+        assertTrue(lines[8].matches("gc: done, 1 unreachable, 0 uncollectable, \\d+\\.\\d{4}s elapsed"), lines[8]);
+        heap.decref(keep);
         assertThrows(IllegalArgumentException.class, () -> gc.setDebug(64));
     }
 

@@ -428,7 +428,7 @@ class RefcountModelTest {
             long n = heap.gc().collect(generation);
             List<MObj> freed = new ArrayList<>();
             for (MObj o : live.values()) {
-                if (!heap.isLive(o.addr)) {
+                if (!heap.isAllocatedObject(o.addr)) {
                     freed.add(o);
                 }
             }
@@ -467,7 +467,7 @@ class RefcountModelTest {
             java.util.Set<Integer> reach = reachable();
             List<MObj> freed = new ArrayList<>();
             for (MObj o : live.values()) {
-                if (!heap.isLive(o.addr)) {
+                if (!heap.isAllocatedObject(o.addr)) {
                     freed.add(o);
                 }
             }

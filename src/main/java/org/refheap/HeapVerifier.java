@@ -1,0 +1,267 @@
+package org.refheap;
+
+import java.util.Arrays;
+
+import static org.refheap.layout.BuiltinLayouts.*;
+import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
+import static org.refheap.layout.ObjectLayout.IMMORTAL;
+import static org.refheap.layout.ObjectLayout.TYPE;
+import static org.refheap.layout.TypeLayout.*;
+
+/**
+ * {@link Heap#verify()}: one pass over everything the heap knows, throwing
+ * {@link HeapCorruptedException} at the first inconsistency. In order:
+ * <ol>
+ * <li>no dealloc or collection is half done;</li>
+ * <li>every generation list (and the pause-bounded collector's chain, set and garbage) is a well
+ *     formed doubly linked ring of live containers, each on exactly one list, with no collector flag
+ *     left but FINALIZED (and CONDEMNED on the garbage list);</li>
+ * <li>every reference a container holds (list and tuple items, dict keys and values, struct fields,
+ *     gc.garbage's items) points at a live object; a referenced container is tracked (or is a tuple
+ *     that may rightly be untracked); and each object's count is at least the references to it;</li>
+ * <li>every weakref and its referent's weaklist agree;</li>
+ * <li>the figures: live objects counted by the collector's lists never exceed the heap's figure.</li>
+ * </ol>
+ * Arrays of addresses, sorted, stand in for sets: 8 bytes per object and per reference.
+ */
+final class HeapVerifier {
+    private final Heap h;
+    private final Collector c;
+    private final IncrementalCollector inc;
+    private final Gc.LongList tracked = new Gc.LongList();
+    private long[] trackedSorted;
+    private final long maxNodes;
+
+    HeapVerifier(Heap heap) {
+        this.h = heap;
+        this.c = heap.collector();
+        this.inc = c.inc;
+        this.maxNodes = heap.alloc.bytesInUse() / 32 + 16;
+    }
+
+    void run() {
+        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+            walk(c.gen[i], "generation " + i, false);
+        }
+        walk(c.permanent, "the permanent generation", false);
+        walkEmpty(c.tmpB(), "the collector's temporary list B");
+        walkEmpty(c.tmpC(), "the collector's temporary list C");
+        if (inc.active()) {
+            walk(inc.chainHead(), "the pause-bounded chain", false);
+            walk(inc.garbageHead(), "the pause-bounded garbage", true);
+            walkSet();
+        } else {
+            walkEmpty(inc.chainHead(), "the pause-bounded chain");
+            walkEmpty(inc.garbageHead(), "the pause-bounded garbage");
+            if (inc.setSize() != 0 || h.barrier) {
+                fail("no pause-bounded cycle is under way, yet its set holds " + inc.setSize() + " slots (barrier "
+                        + h.barrier + ")");
+            }
+        }
+        trackedSorted = tracked.toArray();
+        Arrays.sort(trackedSorted);
+        for (int i = 1; i < trackedSorted.length; i++) {
+            if (trackedSorted[i] == trackedSorted[i - 1]) {
+                fail(h.describe(trackedSorted[i]) + " is on two of the collector's lists");
+            }
+        }
+        checkReferences();
+        long mortal = 0;
+        for (long obj : trackedSorted) {
+            if (h.getLong(obj) < IMMORTAL) {
+                mortal++;
+            }
+        }
+        if (mortal > h.liveObjects()) {
+            fail("the collector tracks " + mortal + " live containers but the heap counts " + h.liveObjects()
+                    + " live objects");
+        }
+    }
+
+    // ------------------------------------------------------------------ lists
+
+    private void walk(long head, String name, boolean garbage) {
+        long prev = head;
+        long count = 0;
+        for (long g = h.getLong(head); g != head; g = h.getLong(g)) {
+            if ((g & 15) != 0) {
+                fail(name + ": the link after 0x" + Long.toHexString(prev) + " is 0x" + Long.toHexString(g)
+                        + ", not an aligned GC head (a collector mark left behind?)");
+            }
+            long obj = g + GC_HEAD_SIZE;
+            checkLiveContainer(obj, name);
+            long prevWord = h.getLong(g + 8);
+            if ((prevWord & ~15L) != prev) {
+                fail(name + ": " + h.describe(obj) + " links back to 0x" + Long.toHexString(prevWord & ~15L)
+                        + " instead of 0x" + Long.toHexString(prev));
+            }
+            long flags = prevWord & 15;
+            long allowed = Collector.FINALIZED | (garbage ? Collector.CONDEMNED : 0);
+            if ((flags & ~allowed) != 0) {
+                fail(name + ": " + h.describe(obj) + " carries collector flags 0x" + Long.toHexString(flags)
+                        + " between collections");
+            }
+            if (garbage && (flags & Collector.CONDEMNED) == 0) {
+                fail(name + ": " + h.describe(obj) + " is not marked CONDEMNED");
+            }
+            tracked.add(obj);
+            prev = g;
+            if (++count > maxNodes) {
+                fail(name + " does not come back to its head after " + count + " objects (a cycle in the list)");
+            }
+        }
+        if ((h.getLong(head + 8) & ~15L) != prev) {
+            fail(name + ": its head links back to 0x" + Long.toHexString(h.getLong(head + 8))
+                    + " instead of its last object 0x" + Long.toHexString(prev));
+        }
+    }
+
+    private void walkEmpty(long head, String name) {
+        if (h.getLong(head) != head || h.getLong(head + 8) != head) {
+            fail(name + " should be empty between collections");
+        }
+    }
+
+    private void walkSet() {
+        for (int i = 0; i < inc.setSize(); i++) {
+            long obj = inc.setObject(i);
+            if (obj == 0) {
+                continue;
+            }
+            checkLiveContainer(obj, "the pause-bounded set");
+            long next = h.getLong(obj - GC_HEAD_SIZE);
+            if (next != (((long) i << 4) | IncrementalCollector.TAG)) {
+                fail("the pause-bounded set: " + h.describe(obj) + " in slot " + i + " has gc_next 0x"
+                        + Long.toHexString(next));
+            }
+            tracked.add(obj);
+        }
+    }
+
+    private void checkLiveContainer(long obj, String where) {
+        if (!isObject(obj)) {
+            fail(where + " holds 0x" + Long.toHexString(obj) + ", which is not a live object: " + h.describe(obj));
+        }
+        if (!h.isContainerType(h.getLong(obj + TYPE))) {
+            fail(where + " holds " + h.describe(obj) + ", which is not a container");
+        }
+    }
+
+    private boolean isObject(long obj) {
+        return obj != 0 && (obj & 15) == 0 && obj - h.base >= 0 && obj - h.base <= h.limit - h.base - 16
+                && h.isTypeObject(h.getLong(obj + TYPE)) && h.getLong(obj) > 0;
+    }
+
+    private boolean isTracked(long obj) {
+        return Arrays.binarySearch(trackedSorted, obj) >= 0;
+    }
+
+    // ------------------------------------------------------------------ references
+
+    private void checkReferences() {
+        Gc.LongList edges = new Gc.LongList();
+        Gc.LongList refs = new Gc.LongList();
+        Gc.LongList untrackedTuples = new Gc.LongList();
+        java.util.HashSet<Long> seenTuples = new java.util.HashSet<>();
+        long garbageList = h.gcFace().garbageIfMade();
+        Gc.LongList sources = new Gc.LongList();
+        for (long obj : trackedSorted) {
+            sources.add(obj);
+        }
+        if (garbageList != 0) {
+            sources.add(garbageList);
+        }
+        for (int s = 0; s < sources.size() || s - sources.size() < untrackedTuples.size(); s++) {
+            long from = s < sources.size() ? sources.get(s) : untrackedTuples.get(s - sources.size());
+            refs.clear();
+            c.referents(from, refs);
+            long type = h.getLong(from + TYPE);
+            boolean isWeakref = h.getInt(type + TP_KIND) == KIND_WEAKREF;
+            for (int i = 0; i < refs.size(); i++) {
+                long to = refs.get(i);
+                if (!isObject(to)) {
+                    fail(h.describe(from) + " holds a reference to 0x" + Long.toHexString(to) + ", which is not a"
+                            + " live object: " + h.describe(to));
+                }
+                if (h.getLong(to) >= IMMORTAL) {
+                    continue;
+                }
+                edges.add(to);
+                long toType = h.getLong(to + TYPE);
+                if (!h.isContainerType(toType) || isTracked(to)) {
+                    continue;
+                }
+                if (h.getInt(toType + TP_KIND) != KIND_TUPLE || h.getLong(to - GC_HEAD_SIZE) != 0) {
+                    fail(h.describe(from) + " holds " + h.describe(to) + ", a container the collector does not"
+                            + " track: a cycle through it could never be collected");
+                }
+                if (seenTuples.add(to)) {
+                    untrackedTuples.add(to);
+                }
+            }
+            if (isWeakref) {
+                checkWeakref(from);
+            }
+            if (s >= sources.size()) {
+                checkUntrackedTuple(from, refs);
+            }
+        }
+        long[] e = edges.toArray();
+        Arrays.sort(e);
+        for (int i = 0; i < e.length; ) {
+            int j = i;
+            while (j < e.length && e[j] == e[i]) {
+                j++;
+            }
+            long rc = h.getLong(e[i]);
+            if (rc < j - i) {
+                fail("refcount is too small: " + h.describe(e[i]) + " is referenced " + (j - i)
+                        + " times by containers of the heap");
+            }
+            i = j;
+        }
+    }
+
+    /** An untracked tuple can be in no cycle: none of its items may be a container that can be tracked. */
+    private void checkUntrackedTuple(long tuple, Gc.LongList items) {
+        for (int i = 0; i < items.size(); i++) {
+            long item = items.get(i);
+            long type = h.getLong(item + TYPE);
+            if (h.isContainerType(type) && h.getLong(item) < IMMORTAL
+                    && (h.getInt(type + TP_KIND) != KIND_TUPLE || h.getLong(item - GC_HEAD_SIZE) != 0)) {
+                fail("untracked " + h.describe(tuple) + " holds " + h.describe(item)
+                        + ", which can be part of a cycle: the tuple must be tracked");
+            }
+        }
+    }
+
+    private void checkWeakref(long wr) {
+        long target = h.getLong(wr + WR_OBJECT);
+        long next = h.getLong(wr + WR_NEXT);
+        long prev = h.getLong(wr + WR_PREV);
+        if (target == 0) {
+            if (next != 0 || prev != 0) {
+                fail("cleared " + h.describe(wr) + " is still linked to other weakrefs");
+            }
+            return;
+        }
+        if (!isObject(target)) {
+            fail(h.describe(wr) + " points at 0x" + Long.toHexString(target) + ", which is not a live object: "
+                    + h.describe(target));
+        }
+        long wlo = h.getLong(h.getLong(target + TYPE) + TP_WEAKLISTOFFSET);
+        if (wlo == 0) {
+            fail(h.describe(wr) + " points at " + h.describe(target) + ", whose type has no weakref list");
+        }
+        if (prev == 0 ? h.getLong(target + wlo) != wr : h.getLong(prev + WR_NEXT) != wr) {
+            fail(h.describe(wr) + " is not linked from its predecessor in the weakrefs of " + h.describe(target));
+        }
+        if (next != 0 && (h.getLong(next + WR_PREV) != wr || h.getLong(next + WR_OBJECT) != target)) {
+            fail(h.describe(wr) + " and the next weakref to " + h.describe(target) + " disagree");
+        }
+    }
+
+    private static void fail(String message) {
+        throw new HeapCorruptedException(message);
+    }
+}
