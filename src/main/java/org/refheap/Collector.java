@@ -206,6 +206,7 @@ final class Collector {
             }
             return 0; // an automatic collection waits for the next allocation
         }
+        heap.verifyIfAsked("before a collection of generation " + generation);
         collecting = true;
         try {
             return collectHeld(generation);

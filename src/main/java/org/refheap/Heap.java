@@ -907,8 +907,11 @@ public final class Heap implements AutoCloseable {
 
     // ================================================================== self-checks and test hooks
 
-    /** Run {@link #verify()} around every collection (tests, {@code -Drefheap.verify=true}). */
-    static final boolean VERIFY_ALWAYS = Boolean.getBoolean("refheap.verify");
+    /**
+     * Run {@link #verify()} before and after every collection and after every pause-bounded cycle
+     * ({@code -Drefheap.verify=true}, like HotSpot's VerifyBeforeGC/VerifyAfterGC; tests may set it).
+     */
+    static volatile boolean verifyAlways = Boolean.getBoolean("refheap.verify");
 
     /**
      * A full consistency check, like HotSpot's {@code -XX:+VerifyBeforeGC}: generation lists well
@@ -930,7 +933,7 @@ public final class Heap implements AutoCloseable {
     }
 
     void verifyIfAsked(String when) {
-        if (VERIFY_ALWAYS && !draining && userCodeDepth == 0) {
+        if (verifyAlways && !draining && userCodeDepth == 0) {
             try {
                 new HeapVerifier(this).run();
             } catch (HeapCorruptedException e) {

@@ -277,6 +277,42 @@ class ReliabilityTest {
     }
 
     @Test
+    void shouldStrandNothingWhenSaveallRunsOutOfMemory() {
+        Heap small = Heap.create(HeapConfig.defaults().withMaxBytes(HeapConfig.MIN_MAX_BYTES));
+        try {
+            Gc g = small.gc();
+            g.disable();
+            long x = small.newList();
+            small.lists().append(x, x);
+            small.decref(x);
+            List<Long> filler = new ArrayList<>();
+            for (int len = 480; len >= 0; len -= 8) { // every size class, so no block of any size is left
+                try {
+                    while (true) {
+                        filler.add(small.newStr("x".repeat(len)));
+                    }
+                } catch (HeapExhaustedException full) {
+                    // this size is exhausted; smaller ones may still fit
+                }
+            }
+            g.setDebug(Gc.DEBUG_SAVEALL);
+            assertThrows(HeapExhaustedException.class, g::collect);
+            small.verify();
+            assertEquals(1, g.getObjects().length, "the garbage list is back in a generation");
+            filler.forEach(small::decref);
+            assertEquals(1, g.collect(), "found again once there is room");
+            assertEquals(x, small.lists().get(g.garbage(), 0));
+            g.setDebug(0);
+            small.lists().clear(g.garbage());
+            assertEquals(1, g.collect());
+            assertEquals(0, small.liveObjects());
+            small.verify();
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
     void shouldRefuseACollectionFromAStopCallback() {
         List<Long> nested = new ArrayList<>();
         gc.callbacks().add((phase, info) -> nested.add(gc.collect()));
