@@ -250,8 +250,8 @@ final class IncrementalCollector {
      * dead, so that it is never seen again before it is freed.
      */
     boolean isCondemned(long obj) {
-        if (phase < SWEEP) {
-            return false;
+        if (phase < SWEEP || !heap.isContainerType(heap.getLong(obj + TYPE))) {
+            return false; // atoms have no GC head to read: only containers are ever in the set
         }
         long g = obj - GC_HEAD_SIZE;
         long next = heap.getLong(g);

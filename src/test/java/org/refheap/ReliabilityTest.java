@@ -164,6 +164,34 @@ class ReliabilityTest {
     }
 
     @Test
+    void shouldLetTheProgramKeepAnAtomThatOnlyGarbageHeld() {
+        // An object without a GC head is never in the set, so never condemned: taking it back through
+        // its weakref while the cycle that holds it is swept is legitimate, and it must survive.
+        StructType leaf = heap.defineStruct("Leaf", MemoryLayout.structLayout(JAVA_LONG.withName("v")),
+                StructOptions.DEFAULT.withWeakrefs());
+        long l = leaf.allocate();
+        leaf.field("v").setLong(l, 42);
+        long wr = heap.weakrefs().ref(l);
+        long[] o = new long[2];
+        long x = pairWithStr(o);
+        b.setRef(o[0], l);
+        heap.decref(l);
+        heap.decref(x);
+        stepUntil("sweep");
+        long got = heap.weakrefs().get(wr);
+        assertEquals(l, got);
+        heap.incref(got);
+        finishCycle();
+        assertTrue(heap.isLive(l));
+        assertEquals(42, leaf.field("v").getLong(l));
+        assertFalse(heap.isAllocatedObject(x));
+        heap.decref(l);
+        assertEquals(heap.none(), heap.weakrefs().get(wr));
+        heap.decref(wr);
+        assertEquals(0, heap.liveObjects());
+    }
+
+    @Test
     void shouldNeverCallTheCallbackOfAWeakrefThatIsItselfGarbage() {
         for (boolean stepwise : new boolean[] {false, true}) {
             List<Long> called = new ArrayList<>();
