@@ -46,7 +46,10 @@ import java.util.BitSet;
  * </ol>
  *
  * Arena metadata lives in Java arrays (as CPython keeps {@code arena_object}s outside the arenas);
- * pool headers live in the pools. Addresses are real addresses; every access goes through the
+ * pool headers live in the pools. The arrays cover the arenas claimed so far, not the reservation:
+ * they grow by doubling up to the highest arena index ever claimed (+1) in {@link #claim}, the one
+ * place an arena index first appears, so the small-object paths never check their length, and a
+ * 64 TiB reservation (64 Mi arenas, about 50 bytes of arrays each) costs nothing until it is used. Addresses are real addresses; every access goes through the
  * reservation's segment and is bounds checked. Not thread safe: the owning heap is confined.
  */
 public final class Obmalloc {
@@ -75,6 +78,8 @@ public final class Obmalloc {
 
     private static final long POOL_MASK = ~((long) POOL_SIZE - 1);
     private static final int NONE = -1;
+    /** Arenas the per-arena arrays cover at first (more if pre-touched); they double from there. */
+    private static final int INITIAL_ARENAS = 16;
 
     private final Reservation reservation;
     private final MemorySegment seg;
@@ -101,32 +106,32 @@ public final class Obmalloc {
     private long bytesInUse;
     private long peakBytesInUse;
 
-    // --- arenas ---
-    private final byte[] kind;
-    private final int[] nfreepools;
-    private final int[] poolBump;
-    private final long[] freepools;
-    private final int[] nextUsable;
-    private final int[] prevUsable;
+    // --- arenas: every array below is indexed by arena and covers [0, kind.length), see growArenas ---
+    private byte[] kind;
+    private int[] nfreepools;
+    private int[] poolBump;
+    private long[] freepools;
+    private int[] nextUsable;
+    private int[] prevUsable;
     private final int[] nfp2lasta = new int[POOLS_PER_ARENA + 1];
     private int usableHead = NONE;
     private final BitSet used = new BitSet();
     /** Free arenas whose pages are still committed (spares, pinned, or all of them under LATENCY). */
     private final BitSet committedFree = new BitSet();
     private int spares;
-    private final int[] committedHigh;
+    private int[] committedHigh;
     private long committedBytes;
     private int arenasInUse;
     private long arenasReleased;
     private long arenasAllocated;
 
     // --- large runs ---
-    private final long[][] pageBits;
-    private final short[][] runPages;
-    private final int[] freePages;
+    private long[][] pageBits;
+    private short[][] runPages;
+    private int[] freePages;
     private int[] pageArenas = new int[16];
     private int pageArenaCount;
-    private final int[] hugeArenas;
+    private int[] hugeArenas;
     private long largeBytesInUse;
     private long largeRunsInUse;
 
@@ -139,26 +144,31 @@ public final class Obmalloc {
             throw new IllegalArgumentException("reservation base 0x" + Long.toHexString(reservation.base())
                     + " is not aligned to the 1 MiB arena size");
         }
+        if ((reservation.size() >>> ARENA_SHIFT) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("reservation of " + reservation.size() + " bytes has more than "
+                    + Integer.MAX_VALUE + " arenas of 1 MiB");
+        }
         this.reservation = reservation;
         this.seg = reservation.segment();
         this.base = reservation.base();
         this.maxArenas = (int) (reservation.size() >>> ARENA_SHIFT);
         this.limitBytes = (long) maxArenas << ARENA_SHIFT;
         this.policy = policy;
-        this.kind = new byte[maxArenas];
-        this.nfreepools = new int[maxArenas];
-        this.poolBump = new int[maxArenas];
-        this.freepools = new long[maxArenas];
-        this.nextUsable = new int[maxArenas];
-        this.prevUsable = new int[maxArenas];
-        this.committedHigh = new int[maxArenas];
-        this.pageBits = new long[maxArenas][];
-        this.runPages = new short[maxArenas][];
-        this.freePages = new int[maxArenas];
-        this.hugeArenas = new int[maxArenas];
-        java.util.Arrays.fill(nfp2lasta, NONE);
         int pin = (int) Math.min(maxArenas, (pretouchBytes + ARENA_SIZE - 1) >>> ARENA_SHIFT);
         this.pinnedArenas = pin;
+        int capacity = Math.min(maxArenas, Math.max(pin, INITIAL_ARENAS));
+        this.kind = new byte[capacity];
+        this.nfreepools = new int[capacity];
+        this.poolBump = new int[capacity];
+        this.freepools = new long[capacity];
+        this.nextUsable = new int[capacity];
+        this.prevUsable = new int[capacity];
+        this.committedHigh = new int[capacity];
+        this.pageBits = new long[capacity][];
+        this.runPages = new short[capacity][];
+        this.freePages = new int[capacity];
+        this.hugeArenas = new int[capacity];
+        java.util.Arrays.fill(nfp2lasta, NONE);
         for (int a = 0; a < pin; a++) {
             reservation.touch(arenaAddress(a), ARENA_SIZE);
             committedHigh[a] = ARENA_SIZE;
@@ -365,6 +375,7 @@ public final class Obmalloc {
             }
             start = used.nextClearBit(nextUsed);
         }
+        ensureArenas(start + k - 1); // once for the run, not k doublings
         for (int a = start; a < start + k; a++) {
             claim(a, a == start ? HUGE : HUGE_TAIL);
             noteCommitted(a, ARENA_SIZE);
@@ -391,6 +402,7 @@ public final class Obmalloc {
     }
 
     private void claim(int a, byte k) {
+        ensureArenas(a);
         if (committedFree.get(a)) {
             committedFree.clear(a);
             if (a >= pinnedArenas && policy == ReleasePolicy.FOOTPRINT) {
@@ -401,6 +413,47 @@ public final class Obmalloc {
         kind[a] = k;
         arenasInUse++;
         arenasAllocated++;
+    }
+
+    /** Makes the per-arena arrays cover arena {@code a}. */
+    private void ensureArenas(int a) {
+        if (a >= kind.length) {
+            growArenas(a);
+        }
+    }
+
+    /**
+     * Doubles the per-arena arrays (or more, to reach {@code a}), never past {@code maxArenas}. The new
+     * entries read as a never-used FREE arena: kind 0, nothing committed, no pools, no pages.
+     */
+    private void growArenas(int a) {
+        int n = (int) Math.min(maxArenas, Math.max(a + 1L, 2L * kind.length));
+        kind = java.util.Arrays.copyOf(kind, n);
+        nfreepools = java.util.Arrays.copyOf(nfreepools, n);
+        poolBump = java.util.Arrays.copyOf(poolBump, n);
+        freepools = java.util.Arrays.copyOf(freepools, n);
+        nextUsable = java.util.Arrays.copyOf(nextUsable, n);
+        prevUsable = java.util.Arrays.copyOf(prevUsable, n);
+        committedHigh = java.util.Arrays.copyOf(committedHigh, n);
+        pageBits = java.util.Arrays.copyOf(pageBits, n);
+        runPages = java.util.Arrays.copyOf(runPages, n);
+        freePages = java.util.Arrays.copyOf(freePages, n);
+        hugeArenas = java.util.Arrays.copyOf(hugeArenas, n);
+    }
+
+    /**
+     * Bytes of Java heap the per-arena metadata holds (array payloads, headers not counted): what a
+     * test checks to see that it follows the arenas in use, not the size of the reservation.
+     */
+    long metadataBytes() {
+        long perArena = Byte.BYTES + 7L * Integer.BYTES + Long.BYTES + 2L * 4; // 2 references, compressed
+        long bytes = kind.length * perArena + (used.size() + committedFree.size()) / 8;
+        for (int a = 0; a < pageBits.length; a++) {
+            if (pageBits[a] != null) {
+                bytes += (long) pageBits[a].length * Long.BYTES + (long) runPages[a].length * Short.BYTES;
+            }
+        }
+        return bytes;
     }
 
     private HeapExhaustedException exhausted(long request, String detail) {
@@ -618,7 +671,11 @@ public final class Obmalloc {
             return false;
         }
         int a = (int) (off >>> ARENA_SHIFT);
-        switch (kind[a]) {
+        byte[] kinds = kind;
+        if (a >= kinds.length) {
+            return false; // never claimed
+        }
+        switch (kinds[a]) {
             case POOLS: {
                 long pool = block & POOL_MASK;
                 int p = (int) ((pool - arenaAddress(a)) >>> POOL_SHIFT);
@@ -643,7 +700,11 @@ public final class Obmalloc {
 
     /** The usable size of an allocated block: its class's size, or its run's pages. */
     public long usableSize(long block) {
-        int a = arenaIndex(block);
+        long off = block - base;
+        if (off < 0 || off >= limitBytes || (off >>> ARENA_SHIFT) >= kind.length) {
+            throw new IllegalArgumentException("0x" + Long.toHexString(block) + " is not an allocated block");
+        }
+        int a = (int) (off >>> ARENA_SHIFT);
         switch (kind[a]) {
             case POOLS:
                 return SizeClasses.size(getInt((block & POOL_MASK) + PoolHeader.SZIDX));

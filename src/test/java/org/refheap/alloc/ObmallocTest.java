@@ -195,4 +195,35 @@ class ObmallocTest {
         m.free(big);
         assertFalse(m.isAllocated(big));
     }
+
+    @Test
+    void shouldKeepArenaMetadataProportionalToArenasUsedNotToTheReservation() {
+        // 64 TiB: the most HeapConfig allows. MAP_NORESERVE makes the address space itself free; arrays
+        // sized for all 64 Mi arenas would be gigabytes of Java heap.
+        Obmalloc m = allocator(1L << 46, ReleasePolicy.FOOTPRINT, 0);
+        assertEquals(1 << 26, m.maxArenas());
+        assertTrue(m.metadataBytes() < 4096, "before any allocation: " + m.metadataBytes());
+        Random rnd = new Random(3);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            blocks.add(m.malloc(1 + rnd.nextInt(512)));
+        }
+        for (int i = 0; i < 100; i++) {
+            blocks.add(m.malloc(513 + rnd.nextInt(100_000)));
+        }
+        blocks.add(m.malloc(5L << 20)); // a huge run
+        int arenas = m.arenasInUse();
+        long metadata = m.metadataBytes();
+        assertTrue(metadata < 200L * arenas + 16 * 1024, metadata + " bytes of metadata for " + arenas + " arenas");
+        long beyond = res.base() + (1L << 45);
+        assertFalse(m.isAllocated(beyond), "an arena never claimed is free");
+        assertThrows(IllegalArgumentException.class, () -> m.usableSize(beyond));
+        for (long b : blocks) {
+            assertTrue(m.isAllocated(b));
+            m.free(b);
+        }
+        m.trimCaches();
+        assertEquals(0, m.bytesInUse());
+        assertEquals(metadata, m.metadataBytes(), "freeing shrinks nothing and grows nothing");
+    }
 }
