@@ -32,13 +32,15 @@ import java.util.BitSet;
  * <h2>Algorithm</h2>
  * <ol>
  * <li>A small request (1..512 bytes) is rounded to its class ({@link SizeClasses}) and served from
+ *     the class's block cache ({@link #CACHE_SIZE}) when it holds a block, else from
  *     the first pool of {@code usedpools[class]}: pop its free list; when the list runs dry, carve
  *     the next never-used block; when there is none, the pool is full and leaves the list.</li>
  * <li>With no used pool for the class, take a pool from the first <em>usable</em> arena: the list of
  *     arenas with a free pool, kept sorted by ascending free pools so that allocations fill the
  *     fullest arenas and nearly empty ones get a chance to drain ({@code nfp2lasta} keeps the order
  *     in O(1), as in CPython 3.8+, bpo-37029). With no usable arena, take a new arena.</li>
- * <li>A free pushes the block on its pool's LIFO list. A pool that was full goes back to the front
+ * <li>A free of a block of the class's first pool goes to the cache; any other pushes the block on
+ *     its pool's LIFO list. A pool that was full goes back to the front
  *     of its class's list; a pool that becomes empty returns to its arena; an arena whose every pool
  *     is empty is released (see {@link ReleasePolicy}).</li>
  * <li>A large request takes the first run of enough free pages in a PAGES arena (first fit over a
@@ -92,15 +94,35 @@ public final class Obmalloc {
     /**
      * Freed small blocks kept per size class above the pools, up to this many per class: CPython keeps
      * per-type free lists above obmalloc (floats, tuples, lists, dicts; about 80 each) for the same
-     * reason. An allocation served from here touches no native memory, a free one word (the pool's
-     * size class). The lists are emptied into the pools by {@link #trimCaches} (the heap does it at
-     * every full collection, as CPython clears its free lists then).
+     * reason. An allocation served from here touches no native memory, a free two words of the pool
+     * header (size class and count). A cached block still counts in its pool's {@code count}, so a
+     * cache must never be all that keeps a pool, and through it an arena, in use. Two rules see to it:
+     * <ol>
+     * <li>Every cached block of class c lies in the head pool {@code usedpools[c]}. A free from any
+     *     other pool goes straight to that pool; whenever the head changes while blocks are cached
+     *     (a full pool put at the front in {@link #freeSmall}) the cache is flushed first. The other
+     *     head changes happen with the cache empty: a pool fills only in {@link #mallocFromPool},
+     *     reached when the cache is empty; a pool empties only when no block of it is cached; a new
+     *     head is made only when there is none. So {@code cacheCount[c]} is the number of cached
+     *     blocks of the head pool, and {@code count - cacheCount[c]} its blocks really in use.</li>
+     * <li>When the last block in use of a head pool goes to the cache, or a pool returns to its arena,
+     *     {@link #releaseIfOnlyCached} checks whether every pool left in use in that arena is a head
+     *     holding only cached blocks, and if so flushes those caches so the arena is released.</li>
+     * </ol>
+     * {@link #trimCaches} still empties every cache (the heap does it at every full collection, as
+     * CPython clears its free lists then), but no memory waits for it.
      */
     public static final int CACHE_SIZE = 64;
 
     // --- hot: the small-object path ---
     private final long[] cache = new long[SizeClasses.NB_SMALL_SIZE_CLASSES * CACHE_SIZE];
     private final int[] cacheCount = new int[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    /**
+     * Bit c is set when the head pool of class c may hold nothing but cached blocks: set when that
+     * happens (only {@link #releaseSmall} makes it happen), cleared lazily, so it is a superset and its
+     * bit count bounds how many pools caches alone hold. 32 classes, 32 bits.
+     */
+    private int cacheOnlyHeads;
     private final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
     private final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
     private long bytesInUse;
@@ -470,29 +492,92 @@ public final class Obmalloc {
         int a = arenaIndex(block);
         byte k = kind[a];
         if (k == POOLS) {
-            int szidx = getInt((block & POOL_MASK) + PoolHeader.SZIDX);
+            long pool = block & POOL_MASK;
+            int szidx = getInt(pool + PoolHeader.SZIDX);
             blocksInUse[szidx]--;
             bytesInUse -= SizeClasses.size(szidx);
             int n = cacheCount[szidx];
-            if (n < CACHE_SIZE) {
+            // The cache takes a block of the head pool that is not the pool's last one in use (CACHE_SIZE).
+            if (n < CACHE_SIZE && pool == usedpools[szidx] && getInt(pool + PoolHeader.COUNT) - n > 1) {
                 cache[szidx * CACHE_SIZE + n] = block;
                 cacheCount[szidx] = n + 1;
                 return;
             }
-            freeSmall(block, szidx);
+            releaseSmall(block, pool, szidx);
         } else {
             freeLarge(block, a, k);
+        }
+    }
+
+    /**
+     * Gives back a small block already out of the figures: the slow twin of {@link #free}'s cache push.
+     * A block of another pool than the head, or one the full cache cannot take, goes to its pool. The
+     * head's last block in use still goes to the cache (so that a loop freeing and allocating one
+     * object touches no pool header), unless that leaves an arena held by caches alone.
+     */
+    private void releaseSmall(long block, long pool, int szidx) {
+        if (pool != usedpools[szidx]) {
+            freeSmall(block, szidx);
+            return;
+        }
+        int n = cacheCount[szidx];
+        if (n < CACHE_SIZE) {
+            cache[szidx * CACHE_SIZE + n++] = block;
+            cacheCount[szidx] = n;
+        } else {
+            freeSmall(block, szidx); // the pool keeps n > 0 cached blocks, so it stays the head
+        }
+        if (getInt(pool + PoolHeader.COUNT) == n) {
+            cacheOnlyHeads |= 1 << szidx;
+            releaseIfOnlyCached(getInt(pool + PoolHeader.ARENAINDEX));
+        }
+    }
+
+    /**
+     * When every pool in use in POOLS arena {@code a} is a head holding only cached blocks, flushes
+     * those caches: the pools empty and the arena is released. Afterwards no arena is held by caches
+     * alone. Cheap unless the arena is down to as few pools as there are such heads anywhere.
+     */
+    private void releaseIfOnlyCached(int a) {
+        int poolsInUse = POOLS_PER_ARENA - nfreepools[a];
+        if (poolsInUse > Integer.bitCount(cacheOnlyHeads)) {
+            return;
+        }
+        int here = 0;
+        for (int m = cacheOnlyHeads; m != 0; m &= m - 1) {
+            int c = Integer.numberOfTrailingZeros(m);
+            int n = cacheCount[c];
+            long head = usedpools[c];
+            if (n == 0 || getInt(head + PoolHeader.COUNT) != n) {
+                cacheOnlyHeads &= ~(1 << c); // blocks were handed out again since
+            } else if (getInt(head + PoolHeader.ARENAINDEX) == a) {
+                here |= 1 << c;
+            }
+        }
+        if (Integer.bitCount(here) == poolsInUse) {
+            for (; here != 0; here &= here - 1) {
+                flushCache(Integer.numberOfTrailingZeros(here));
+            }
         }
     }
 
     /** Returns every cached block to its pool, so that empty pools and arenas can be released. */
     public void trimCaches() {
         for (int c = 0; c < cacheCount.length; c++) {
-            int n = cacheCount[c];
-            cacheCount[c] = 0;
-            for (int i = 0; i < n; i++) {
-                freeSmall(cache[c * CACHE_SIZE + i], c);
-            }
+            flushCache(c);
+        }
+    }
+
+    /** Returns the cached blocks of class {@code c} to their pool, the head of the class. */
+    private void flushCache(int c) {
+        int n = cacheCount[c];
+        if (n == 0) {
+            return;
+        }
+        cacheCount[c] = 0;
+        cacheOnlyHeads &= ~(1 << c);
+        for (int i = 0; i < n; i++) {
+            freeSmall(cache[c * CACHE_SIZE + i], c);
         }
     }
 
@@ -500,13 +585,14 @@ public final class Obmalloc {
     private void freeSmall(long block, int szidx) {
         long pool = block & POOL_MASK;
         long lastfree = getLong(pool + PoolHeader.FREEBLOCK);
-        putLong(block, ~lastfree);
-        putLong(pool + PoolHeader.FREEBLOCK, block);
-        int count = getInt(pool + PoolHeader.COUNT) - 1;
-        putInt(pool + PoolHeader.COUNT, count);
         if (lastfree == 0) {
-            // The pool was full and on no list: it goes to the front of its class's list.
-            long head = usedpools[szidx];
+            // The pool was full and on no list: it becomes the head of its class's list, and the cached
+            // blocks, which belong to the old head, go back there first (CACHE_SIZE, rule 1).
+            flushCache(szidx);
+            putLong(block, ~0L);
+            putLong(pool + PoolHeader.FREEBLOCK, block);
+            putInt(pool + PoolHeader.COUNT, getInt(pool + PoolHeader.COUNT) - 1);
+            long head = usedpools[szidx]; // read after the flush, which may have emptied the old head
             putLong(pool + PoolHeader.NEXTPOOL, head);
             putLong(pool + PoolHeader.PREVPOOL, 0);
             if (head != 0) {
@@ -515,6 +601,10 @@ public final class Obmalloc {
             usedpools[szidx] = pool;
             return;
         }
+        putLong(block, ~lastfree);
+        putLong(pool + PoolHeader.FREEBLOCK, block);
+        int count = getInt(pool + PoolHeader.COUNT) - 1;
+        putInt(pool + PoolHeader.COUNT, count);
         if (count == 0) {
             unlinkUsedPool(pool, szidx);
             poolToArena(pool);
@@ -568,17 +658,20 @@ public final class Obmalloc {
         if (nfp2lasta[nf] == NONE) {
             nfp2lasta[nf] = a;
         }
-        if (a == lastnf) {
-            return; // it was the last of its old count, so it already sits before every larger count
+        if (a != lastnf) {
+            // Move a to just after lastnf, the last arena that still has the old count. (When a was that
+            // last arena, it already sits before every larger count.)
+            unlinkUsable(a);
+            int after = nextUsable[lastnf];
+            prevUsable[a] = lastnf;
+            nextUsable[a] = after;
+            nextUsable[lastnf] = a;
+            if (after != NONE) {
+                prevUsable[after] = a;
+            }
         }
-        // Move a to just after lastnf, the last arena that still has the old count.
-        unlinkUsable(a);
-        int after = nextUsable[lastnf];
-        prevUsable[a] = lastnf;
-        nextUsable[a] = after;
-        nextUsable[lastnf] = a;
-        if (after != NONE) {
-            prevUsable[after] = a;
+        if (cacheOnlyHeads != 0) {
+            releaseIfOnlyCached(a); // the pool that left may have been the last one holding live blocks
         }
     }
 

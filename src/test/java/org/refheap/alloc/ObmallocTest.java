@@ -84,7 +84,7 @@ class ObmallocTest {
             m.free(b);
         }
         assertEquals(0, m.bytesInUse());
-        assertTrue(m.arenasInUse() > 0, "cached blocks keep their arenas");
+        assertEquals(0, m.arenasInUse(), "cached blocks keep no arena");
         m.trimCaches();
         assertEquals(0, m.bytesInUse());
         assertEquals(0, m.arenasInUse());
@@ -225,5 +225,54 @@ class ObmallocTest {
         m.trimCaches();
         assertEquals(0, m.bytesInUse());
         assertEquals(metadata, m.metadataBytes(), "freeing shrinks nothing and grows nothing");
+    }
+
+    @Test
+    void shouldReleaseArenasWhenBlocksDieInRandomOrderWithoutTrimmingTheCaches() {
+        Obmalloc m = allocator(256L << 20, ReleasePolicy.FOOTPRINT, 0);
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        List<Long> blocks = new ArrayList<>();
+        while (m.bytesInUse() < 64L << 20) {
+            blocks.add(m.malloc(1 + rnd.nextInt(512)));
+        }
+        long peak = m.bytesCommitted();
+        java.util.Collections.shuffle(blocks, rnd);
+        // Free all but a tenth, then the rest: at each stage the caches must hold no arena.
+        int keep = blocks.size() / 10;
+        for (long b : blocks.subList(keep, blocks.size())) {
+            m.free(b);
+        }
+        long live = m.bytesInUse();
+        assertTrue(m.arenasInUse() < 70, "seed " + seed + ": " + m.arenasInUse() + " arenas for " + live + " bytes");
+        for (long b : blocks.subList(0, keep)) {
+            m.free(b);
+        }
+        assertEquals(0, m.bytesInUse());
+        assertEquals(0, m.arenasInUse(), "seed " + seed);
+        assertTrue(m.bytesCommitted() <= Obmalloc.ARENA_SIZE,
+                "seed " + seed + ": " + m.bytesCommitted() + " bytes committed of " + peak + " at the peak");
+    }
+
+    @Test
+    void shouldServeALoopOfFreeAndMallocFromTheCache() {
+        Obmalloc m = allocator(16L << 20, ReleasePolicy.FOOTPRINT, 0);
+        long keep = m.malloc(100);
+        long b = m.malloc(100);
+        for (int i = 0; i < 1000; i++) {
+            m.free(b);
+            assertEquals(b, m.malloc(100), "iteration " + i);
+        }
+        // The head pool's last block in use goes to the cache too while another pool keeps the arena.
+        long other = m.malloc(300);
+        m.free(keep);
+        m.free(b);
+        assertEquals(b, m.malloc(100), "reused from the cache although nothing else of its pool is in use");
+        m.free(b);
+        assertEquals(1, m.arenasInUse());
+        // Once the other pool empties, the cache alone would hold the arena: it is released instead.
+        m.free(other);
+        assertEquals(0, m.arenasInUse());
+        assertEquals(0, m.bytesInUse());
     }
 }
