@@ -6,6 +6,7 @@ import org.refheap.memory.Reservation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.BitSet;
+import java.util.function.LongConsumer;
 
 
 /**
@@ -51,8 +52,12 @@ import java.util.BitSet;
  * pool headers live in the pools. The arrays cover the arenas claimed so far, not the reservation:
  * they grow by doubling up to the highest arena index ever claimed (+1) in {@link #claim}, the one
  * place an arena index first appears, so the small-object paths never check their length, and a
- * 64 TiB reservation (64 Mi arenas, about 50 bytes of arrays each) costs nothing until it is used. Addresses are real addresses; every access goes through the
- * reservation's segment and is bounds checked. Not thread safe: the owning heap is confined.
+ * 64 TiB reservation (64 Mi arenas, about 50 bytes of arrays each) costs nothing until it is used.
+ * Addresses are real addresses; every access goes through the reservation's segment and is bounds
+ * checked. Not thread safe: the owning heap is confined.
+ *
+ * <p>The state fields are package-private for {@link ObmallocWalk}, which reads them to check them
+ * ({@link #verify}) and never writes them.
  */
 public final class Obmalloc {
     /**
@@ -78,18 +83,18 @@ public final class Obmalloc {
     static final byte HUGE = 3;
     static final byte HUGE_TAIL = 4;
 
-    private static final long POOL_MASK = ~((long) POOL_SIZE - 1);
-    private static final int NONE = -1;
+    static final long POOL_MASK = ~((long) POOL_SIZE - 1);
+    static final int NONE = -1;
     /** Arenas the per-arena arrays cover at first (more if pre-touched); they double from there. */
     private static final int INITIAL_ARENAS = 16;
 
-    private final Reservation reservation;
-    private final MemorySegment seg;
-    private final long base;
-    private final int maxArenas;
-    private final long limitBytes;
-    private final ReleasePolicy policy;
-    private final int pinnedArenas;
+    final Reservation reservation;
+    final MemorySegment seg;
+    final long base;
+    final int maxArenas;
+    final long limitBytes;
+    final ReleasePolicy policy;
+    final int pinnedArenas;
 
     /**
      * Freed small blocks kept per size class above the pools, up to this many per class: CPython keeps
@@ -115,47 +120,47 @@ public final class Obmalloc {
     public static final int CACHE_SIZE = 64;
 
     // --- hot: the small-object path ---
-    private final long[] cache = new long[SizeClasses.NB_SMALL_SIZE_CLASSES * CACHE_SIZE];
-    private final int[] cacheCount = new int[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    final long[] cache = new long[SizeClasses.NB_SMALL_SIZE_CLASSES * CACHE_SIZE];
+    final int[] cacheCount = new int[SizeClasses.NB_SMALL_SIZE_CLASSES];
     /**
      * Bit c is set when the head pool of class c may hold nothing but cached blocks: set when that
      * happens (only {@link #releaseSmall} makes it happen), cleared lazily, so it is a superset and its
      * bit count bounds how many pools caches alone hold. 32 classes, 32 bits.
      */
-    private int cacheOnlyHeads;
-    private final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    private final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    private long bytesInUse;
-    private long peakBytesInUse;
+    int cacheOnlyHeads;
+    final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    long bytesInUse;
+    long peakBytesInUse;
 
     // --- arenas: every array below is indexed by arena and covers [0, kind.length), see growArenas ---
-    private byte[] kind;
-    private int[] nfreepools;
-    private int[] poolBump;
-    private long[] freepools;
-    private int[] nextUsable;
-    private int[] prevUsable;
-    private final int[] nfp2lasta = new int[POOLS_PER_ARENA + 1];
-    private int usableHead = NONE;
-    private final BitSet used = new BitSet();
+    byte[] kind;
+    int[] nfreepools;
+    int[] poolBump;
+    long[] freepools;
+    int[] nextUsable;
+    int[] prevUsable;
+    final int[] nfp2lasta = new int[POOLS_PER_ARENA + 1];
+    int usableHead = NONE;
+    final BitSet used = new BitSet();
     /** Free arenas whose pages are still committed (spares, pinned, or all of them under LATENCY). */
-    private final BitSet committedFree = new BitSet();
-    private int spares;
-    private int[] committedHigh;
-    private long committedBytes;
-    private int arenasInUse;
-    private long arenasReleased;
-    private long arenasAllocated;
+    final BitSet committedFree = new BitSet();
+    int spares;
+    int[] committedHigh;
+    long committedBytes;
+    int arenasInUse;
+    long arenasReleased;
+    long arenasAllocated;
 
     // --- large runs ---
-    private long[][] pageBits;
-    private short[][] runPages;
-    private int[] freePages;
-    private int[] pageArenas = new int[16];
-    private int pageArenaCount;
-    private int[] hugeArenas;
-    private long largeBytesInUse;
-    private long largeRunsInUse;
+    long[][] pageBits;
+    short[][] runPages;
+    int[] freePages;
+    int[] pageArenas = new int[16];
+    int pageArenaCount;
+    int[] hugeArenas;
+    long largeBytesInUse;
+    long largeRunsInUse;
 
     /**
      * @param reservation the address range to carve; its base must be arena aligned
@@ -810,6 +815,29 @@ public final class Obmalloc {
         }
     }
 
+    /**
+     * Checks the allocator against itself: walks every arena, pool, free list, cache, used-pool and
+     * usable-arena list and page map, and compares what it finds with the figures
+     * ({@link ObmallocWalk} lists the checks). Reads only; O(arenas in use + blocks carved). For tests
+     * and debug builds.
+     *
+     * @throws IllegalStateException naming the first inconsistency (arena, pool, block and the values
+     *         that disagree)
+     */
+    public void verify() {
+        new ObmallocWalk(this).verify();
+    }
+
+    /**
+     * Calls {@code action} with the address of every block currently handed out and not freed since,
+     * small and large, in address order; not blocks that are free or cached. The action
+     * must not allocate or free through this allocator (a ConcurrentModificationException says so).
+     * Assumes a consistent allocator: call {@link #verify} first when in doubt.
+     */
+    public void forEachAllocatedBlock(LongConsumer action) {
+        new ObmallocWalk(this).forEachAllocatedBlock(action);
+    }
+
     public long bytesInUse() {
         return bytesInUse;
     }
@@ -883,15 +911,15 @@ public final class Obmalloc {
         }
     }
 
-    private long arenaAddress(int a) {
+    long arenaAddress(int a) {
         return base + ((long) a << ARENA_SHIFT);
     }
 
-    private int arenaIndex(long address) {
+    int arenaIndex(long address) {
         return (int) ((address - base) >>> ARENA_SHIFT);
     }
 
-    private long getLong(long address) {
+    long getLong(long address) {
         return seg.get(LONG, address - base);
     }
 
@@ -899,7 +927,7 @@ public final class Obmalloc {
         seg.set(LONG, address - base, value);
     }
 
-    private int getInt(long address) {
+    int getInt(long address) {
         return seg.get(INT, address - base);
     }
 

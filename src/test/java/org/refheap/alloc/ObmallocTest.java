@@ -275,4 +275,67 @@ class ObmallocTest {
         assertEquals(0, m.arenasInUse());
         assertEquals(0, m.bytesInUse());
     }
+
+    /** An allocator with blocks on a pool's free list (not only in the cache) and one block cached. */
+    private Obmalloc withFreeList() {
+        Obmalloc m = allocator(16L << 20, ReleasePolicy.FOOTPRINT, 0);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            blocks.add(m.malloc(64));
+        }
+        for (int i = 10; i < 60; i += 2) {
+            m.free(blocks.get(i));
+        }
+        m.trimCaches();
+        m.free(blocks.get(61));
+        m.malloc(2000);
+        m.malloc(3L << 20);
+        m.verify();
+        return m;
+    }
+
+    private static void assertCaught(Obmalloc m, String expected) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, m::verify);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void shouldCatchAWrongPoolCount() {
+        Obmalloc m = withFreeList();
+        long pool = res.base(); // the first pool of the first arena
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, PoolHeader.COUNT,
+                res.segment().get(java.lang.foreign.ValueLayout.JAVA_INT, PoolHeader.COUNT) + 1);
+        assertCaught(m, "pool 0x" + Long.toHexString(pool) + " (arena 0, class 3) has count 76 but 101 carved blocks");
+    }
+
+    @Test
+    void shouldCatchACycleInAFreeList() {
+        Obmalloc m = withFreeList();
+        long first = res.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, PoolHeader.FREEBLOCK);
+        long second = ~res.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, first - res.base());
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, second - res.base(), ~first);
+        assertCaught(m, "free list passes block 0x" + Long.toHexString(first) + " twice");
+    }
+
+    @Test
+    void shouldCatchAFreeListLeavingItsPool() {
+        Obmalloc m = withFreeList();
+        long first = res.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, PoolHeader.FREEBLOCK);
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, first - res.base(), ~(first + 8));
+        assertCaught(m, "free list reaches 0x" + Long.toHexString(first + 8) + ", not a carved block");
+    }
+
+    @Test
+    void shouldCatchAPoolHeaderNamingAnotherClass() {
+        Obmalloc m = withFreeList();
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, PoolHeader.SZIDX, 5);
+        assertThrows(IllegalStateException.class, m::verify);
+    }
+
+    @Test
+    void shouldCatchABrokenUsedPoolLink() {
+        Obmalloc m = withFreeList();
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, PoolHeader.PREVPOOL, res.base() + Obmalloc.POOL_SIZE);
+        assertCaught(m, "prevpool is 0x");
+    }
 }
