@@ -6,6 +6,7 @@ import org.refheap.memory.Reservation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.BitSet;
+import java.util.function.LongConsumer;
 
 
 /**
@@ -32,13 +33,15 @@ import java.util.BitSet;
  * <h2>Algorithm</h2>
  * <ol>
  * <li>A small request (1..512 bytes) is rounded to its class ({@link SizeClasses}) and served from
+ *     the class's block cache ({@link #CACHE_SIZE}) when it holds a block, else from
  *     the first pool of {@code usedpools[class]}: pop its free list; when the list runs dry, carve
  *     the next never-used block; when there is none, the pool is full and leaves the list.</li>
  * <li>With no used pool for the class, take a pool from the first <em>usable</em> arena: the list of
  *     arenas with a free pool, kept sorted by ascending free pools so that allocations fill the
  *     fullest arenas and nearly empty ones get a chance to drain ({@code nfp2lasta} keeps the order
  *     in O(1), as in CPython 3.8+, bpo-37029). With no usable arena, take a new arena.</li>
- * <li>A free pushes the block on its pool's LIFO list. A pool that was full goes back to the front
+ * <li>A free of a block of the class's first pool goes to the cache; any other pushes the block on
+ *     its pool's LIFO list. A pool that was full goes back to the front
  *     of its class's list; a pool that becomes empty returns to its arena; an arena whose every pool
  *     is empty is released (see {@link ReleasePolicy}).</li>
  * <li>A large request takes the first run of enough free pages in a PAGES arena (first fit over a
@@ -46,8 +49,15 @@ import java.util.BitSet;
  * </ol>
  *
  * Arena metadata lives in Java arrays (as CPython keeps {@code arena_object}s outside the arenas);
- * pool headers live in the pools. Addresses are real addresses; every access goes through the
- * reservation's segment and is bounds checked. Not thread safe: the owning heap is confined.
+ * pool headers live in the pools. The arrays cover the arenas claimed so far, not the reservation:
+ * they grow by doubling up to the highest arena index ever claimed (+1) in {@link #claim}, the one
+ * place an arena index first appears, so the small-object paths never check their length, and a
+ * 64 TiB reservation (64 Mi arenas, about 50 bytes of arrays each) costs nothing until it is used.
+ * Addresses are real addresses; every access goes through the reservation's segment and is bounds
+ * checked. Not thread safe: the owning heap is confined.
+ *
+ * <p>The state fields are package-private for {@link ObmallocWalk}, which reads them to check them
+ * ({@link #verify}) and never writes them.
  */
 public final class Obmalloc {
     /**
@@ -73,62 +83,84 @@ public final class Obmalloc {
     static final byte HUGE = 3;
     static final byte HUGE_TAIL = 4;
 
-    private static final long POOL_MASK = ~((long) POOL_SIZE - 1);
-    private static final int NONE = -1;
+    static final long POOL_MASK = ~((long) POOL_SIZE - 1);
+    static final int NONE = -1;
+    /** Arenas the per-arena arrays cover at first (more if pre-touched); they double from there. */
+    private static final int INITIAL_ARENAS = 16;
 
-    private final Reservation reservation;
-    private final MemorySegment seg;
-    private final long base;
-    private final int maxArenas;
-    private final long limitBytes;
-    private final ReleasePolicy policy;
-    private final int pinnedArenas;
+    final Reservation reservation;
+    final MemorySegment seg;
+    final long base;
+    final int maxArenas;
+    final long limitBytes;
+    final ReleasePolicy policy;
+    final int pinnedArenas;
 
     /**
      * Freed small blocks kept per size class above the pools, up to this many per class: CPython keeps
      * per-type free lists above obmalloc (floats, tuples, lists, dicts; about 80 each) for the same
-     * reason. An allocation served from here touches no native memory, a free one word (the pool's
-     * size class). The lists are emptied into the pools by {@link #trimCaches} (the heap does it at
-     * every full collection, as CPython clears its free lists then).
+     * reason. An allocation served from here touches no native memory, a free two words of the pool
+     * header (size class and count). A cached block still counts in its pool's {@code count}, so a
+     * cache must never be all that keeps a pool, and through it an arena, in use. Two rules see to it:
+     * <ol>
+     * <li>Every cached block of class c lies in the head pool {@code usedpools[c]}. A free from any
+     *     other pool goes straight to that pool; whenever the head changes while blocks are cached
+     *     (a full pool put at the front in {@link #freeSmall}) the cache is flushed first. The other
+     *     head changes happen with the cache empty: a pool fills only in {@link #mallocFromPool},
+     *     reached when the cache is empty; a pool empties only when no block of it is cached; a new
+     *     head is made only when there is none. So {@code cacheCount[c]} is the number of cached
+     *     blocks of the head pool, and {@code count - cacheCount[c]} its blocks really in use.</li>
+     * <li>When the last block in use of a head pool goes to the cache, or a pool returns to its arena,
+     *     {@link #releaseIfOnlyCached} checks whether every pool left in use in that arena is a head
+     *     holding only cached blocks, and if so flushes those caches so the arena is released.</li>
+     * </ol>
+     * {@link #trimCaches} still empties every cache (the heap does it at every full collection, as
+     * CPython clears its free lists then), but no memory waits for it.
      */
     public static final int CACHE_SIZE = 64;
 
     // --- hot: the small-object path ---
-    private final long[] cache = new long[SizeClasses.NB_SMALL_SIZE_CLASSES * CACHE_SIZE];
-    private final int[] cacheCount = new int[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    private final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    private final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    private long bytesInUse;
-    private long peakBytesInUse;
+    final long[] cache = new long[SizeClasses.NB_SMALL_SIZE_CLASSES * CACHE_SIZE];
+    final int[] cacheCount = new int[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    /**
+     * Bit c is set when the head pool of class c may hold nothing but cached blocks: set when that
+     * happens (only {@link #releaseSmall} makes it happen), cleared lazily, so it is a superset and its
+     * bit count bounds how many pools caches alone hold. 32 classes, 32 bits.
+     */
+    int cacheOnlyHeads;
+    final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    long bytesInUse;
+    long peakBytesInUse;
 
-    // --- arenas ---
-    private final byte[] kind;
-    private final int[] nfreepools;
-    private final int[] poolBump;
-    private final long[] freepools;
-    private final int[] nextUsable;
-    private final int[] prevUsable;
-    private final int[] nfp2lasta = new int[POOLS_PER_ARENA + 1];
-    private int usableHead = NONE;
-    private final BitSet used = new BitSet();
+    // --- arenas: every array below is indexed by arena and covers [0, kind.length), see growArenas ---
+    byte[] kind;
+    int[] nfreepools;
+    int[] poolBump;
+    long[] freepools;
+    int[] nextUsable;
+    int[] prevUsable;
+    final int[] nfp2lasta = new int[POOLS_PER_ARENA + 1];
+    int usableHead = NONE;
+    final BitSet used = new BitSet();
     /** Free arenas whose pages are still committed (spares, pinned, or all of them under LATENCY). */
-    private final BitSet committedFree = new BitSet();
-    private int spares;
-    private final int[] committedHigh;
-    private long committedBytes;
-    private int arenasInUse;
-    private long arenasReleased;
-    private long arenasAllocated;
+    final BitSet committedFree = new BitSet();
+    int spares;
+    int[] committedHigh;
+    long committedBytes;
+    int arenasInUse;
+    long arenasReleased;
+    long arenasAllocated;
 
     // --- large runs ---
-    private final long[][] pageBits;
-    private final short[][] runPages;
-    private final int[] freePages;
-    private int[] pageArenas = new int[16];
-    private int pageArenaCount;
-    private final int[] hugeArenas;
-    private long largeBytesInUse;
-    private long largeRunsInUse;
+    long[][] pageBits;
+    short[][] runPages;
+    int[] freePages;
+    int[] pageArenas = new int[16];
+    int pageArenaCount;
+    int[] hugeArenas;
+    long largeBytesInUse;
+    long largeRunsInUse;
 
     /**
      * @param reservation the address range to carve; its base must be arena aligned
@@ -139,26 +171,31 @@ public final class Obmalloc {
             throw new IllegalArgumentException("reservation base 0x" + Long.toHexString(reservation.base())
                     + " is not aligned to the 1 MiB arena size");
         }
+        if ((reservation.size() >>> ARENA_SHIFT) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("reservation of " + reservation.size() + " bytes has more than "
+                    + Integer.MAX_VALUE + " arenas of 1 MiB");
+        }
         this.reservation = reservation;
         this.seg = reservation.segment();
         this.base = reservation.base();
         this.maxArenas = (int) (reservation.size() >>> ARENA_SHIFT);
         this.limitBytes = (long) maxArenas << ARENA_SHIFT;
         this.policy = policy;
-        this.kind = new byte[maxArenas];
-        this.nfreepools = new int[maxArenas];
-        this.poolBump = new int[maxArenas];
-        this.freepools = new long[maxArenas];
-        this.nextUsable = new int[maxArenas];
-        this.prevUsable = new int[maxArenas];
-        this.committedHigh = new int[maxArenas];
-        this.pageBits = new long[maxArenas][];
-        this.runPages = new short[maxArenas][];
-        this.freePages = new int[maxArenas];
-        this.hugeArenas = new int[maxArenas];
-        java.util.Arrays.fill(nfp2lasta, NONE);
         int pin = (int) Math.min(maxArenas, (pretouchBytes + ARENA_SIZE - 1) >>> ARENA_SHIFT);
         this.pinnedArenas = pin;
+        int capacity = Math.min(maxArenas, Math.max(pin, INITIAL_ARENAS));
+        this.kind = new byte[capacity];
+        this.nfreepools = new int[capacity];
+        this.poolBump = new int[capacity];
+        this.freepools = new long[capacity];
+        this.nextUsable = new int[capacity];
+        this.prevUsable = new int[capacity];
+        this.committedHigh = new int[capacity];
+        this.pageBits = new long[capacity][];
+        this.runPages = new short[capacity][];
+        this.freePages = new int[capacity];
+        this.hugeArenas = new int[capacity];
+        java.util.Arrays.fill(nfp2lasta, NONE);
         for (int a = 0; a < pin; a++) {
             reservation.touch(arenaAddress(a), ARENA_SIZE);
             committedHigh[a] = ARENA_SIZE;
@@ -365,6 +402,7 @@ public final class Obmalloc {
             }
             start = used.nextClearBit(nextUsed);
         }
+        ensureArenas(start + k - 1); // once for the run, not k doublings
         for (int a = start; a < start + k; a++) {
             claim(a, a == start ? HUGE : HUGE_TAIL);
             noteCommitted(a, ARENA_SIZE);
@@ -391,6 +429,7 @@ public final class Obmalloc {
     }
 
     private void claim(int a, byte k) {
+        ensureArenas(a);
         if (committedFree.get(a)) {
             committedFree.clear(a);
             if (a >= pinnedArenas && policy == ReleasePolicy.FOOTPRINT) {
@@ -401,6 +440,47 @@ public final class Obmalloc {
         kind[a] = k;
         arenasInUse++;
         arenasAllocated++;
+    }
+
+    /** Makes the per-arena arrays cover arena {@code a}. */
+    private void ensureArenas(int a) {
+        if (a >= kind.length) {
+            growArenas(a);
+        }
+    }
+
+    /**
+     * Doubles the per-arena arrays (or more, to reach {@code a}), never past {@code maxArenas}. The new
+     * entries read as a never-used FREE arena: kind 0, nothing committed, no pools, no pages.
+     */
+    private void growArenas(int a) {
+        int n = (int) Math.min(maxArenas, Math.max(a + 1L, 2L * kind.length));
+        kind = java.util.Arrays.copyOf(kind, n);
+        nfreepools = java.util.Arrays.copyOf(nfreepools, n);
+        poolBump = java.util.Arrays.copyOf(poolBump, n);
+        freepools = java.util.Arrays.copyOf(freepools, n);
+        nextUsable = java.util.Arrays.copyOf(nextUsable, n);
+        prevUsable = java.util.Arrays.copyOf(prevUsable, n);
+        committedHigh = java.util.Arrays.copyOf(committedHigh, n);
+        pageBits = java.util.Arrays.copyOf(pageBits, n);
+        runPages = java.util.Arrays.copyOf(runPages, n);
+        freePages = java.util.Arrays.copyOf(freePages, n);
+        hugeArenas = java.util.Arrays.copyOf(hugeArenas, n);
+    }
+
+    /**
+     * Bytes of Java heap the per-arena metadata holds (array payloads, headers not counted): what a
+     * test checks to see that it follows the arenas in use, not the size of the reservation.
+     */
+    long metadataBytes() {
+        long perArena = Byte.BYTES + 7L * Integer.BYTES + Long.BYTES + 2L * 4; // 2 references, compressed
+        long bytes = kind.length * perArena + (used.size() + committedFree.size()) / 8;
+        for (int a = 0; a < pageBits.length; a++) {
+            if (pageBits[a] != null) {
+                bytes += (long) pageBits[a].length * Long.BYTES + (long) runPages[a].length * Short.BYTES;
+            }
+        }
+        return bytes;
     }
 
     private HeapExhaustedException exhausted(long request, String detail) {
@@ -417,29 +497,92 @@ public final class Obmalloc {
         int a = arenaIndex(block);
         byte k = kind[a];
         if (k == POOLS) {
-            int szidx = getInt((block & POOL_MASK) + PoolHeader.SZIDX);
+            long pool = block & POOL_MASK;
+            int szidx = getInt(pool + PoolHeader.SZIDX);
             blocksInUse[szidx]--;
             bytesInUse -= SizeClasses.size(szidx);
             int n = cacheCount[szidx];
-            if (n < CACHE_SIZE) {
+            // The cache takes a block of the head pool that is not the pool's last one in use (CACHE_SIZE).
+            if (n < CACHE_SIZE && pool == usedpools[szidx] && getInt(pool + PoolHeader.COUNT) - n > 1) {
                 cache[szidx * CACHE_SIZE + n] = block;
                 cacheCount[szidx] = n + 1;
                 return;
             }
-            freeSmall(block, szidx);
+            releaseSmall(block, pool, szidx);
         } else {
             freeLarge(block, a, k);
+        }
+    }
+
+    /**
+     * Gives back a small block already out of the figures: the slow twin of {@link #free}'s cache push.
+     * A block of another pool than the head, or one the full cache cannot take, goes to its pool. The
+     * head's last block in use still goes to the cache (so that a loop freeing and allocating one
+     * object touches no pool header), unless that leaves an arena held by caches alone.
+     */
+    private void releaseSmall(long block, long pool, int szidx) {
+        if (pool != usedpools[szidx]) {
+            freeSmall(block, szidx);
+            return;
+        }
+        int n = cacheCount[szidx];
+        if (n < CACHE_SIZE) {
+            cache[szidx * CACHE_SIZE + n++] = block;
+            cacheCount[szidx] = n;
+        } else {
+            freeSmall(block, szidx); // the pool keeps n > 0 cached blocks, so it stays the head
+        }
+        if (getInt(pool + PoolHeader.COUNT) == n) {
+            cacheOnlyHeads |= 1 << szidx;
+            releaseIfOnlyCached(getInt(pool + PoolHeader.ARENAINDEX));
+        }
+    }
+
+    /**
+     * When every pool in use in POOLS arena {@code a} is a head holding only cached blocks, flushes
+     * those caches: the pools empty and the arena is released. Afterwards no arena is held by caches
+     * alone. Cheap unless the arena is down to as few pools as there are such heads anywhere.
+     */
+    private void releaseIfOnlyCached(int a) {
+        int poolsInUse = POOLS_PER_ARENA - nfreepools[a];
+        if (poolsInUse > Integer.bitCount(cacheOnlyHeads)) {
+            return;
+        }
+        int here = 0;
+        for (int m = cacheOnlyHeads; m != 0; m &= m - 1) {
+            int c = Integer.numberOfTrailingZeros(m);
+            int n = cacheCount[c];
+            long head = usedpools[c];
+            if (n == 0 || getInt(head + PoolHeader.COUNT) != n) {
+                cacheOnlyHeads &= ~(1 << c); // blocks were handed out again since
+            } else if (getInt(head + PoolHeader.ARENAINDEX) == a) {
+                here |= 1 << c;
+            }
+        }
+        if (Integer.bitCount(here) == poolsInUse) {
+            for (; here != 0; here &= here - 1) {
+                flushCache(Integer.numberOfTrailingZeros(here));
+            }
         }
     }
 
     /** Returns every cached block to its pool, so that empty pools and arenas can be released. */
     public void trimCaches() {
         for (int c = 0; c < cacheCount.length; c++) {
-            int n = cacheCount[c];
-            cacheCount[c] = 0;
-            for (int i = 0; i < n; i++) {
-                freeSmall(cache[c * CACHE_SIZE + i], c);
-            }
+            flushCache(c);
+        }
+    }
+
+    /** Returns the cached blocks of class {@code c} to their pool, the head of the class. */
+    private void flushCache(int c) {
+        int n = cacheCount[c];
+        if (n == 0) {
+            return;
+        }
+        cacheCount[c] = 0;
+        cacheOnlyHeads &= ~(1 << c);
+        for (int i = 0; i < n; i++) {
+            freeSmall(cache[c * CACHE_SIZE + i], c);
         }
     }
 
@@ -447,13 +590,14 @@ public final class Obmalloc {
     private void freeSmall(long block, int szidx) {
         long pool = block & POOL_MASK;
         long lastfree = getLong(pool + PoolHeader.FREEBLOCK);
-        putLong(block, ~lastfree);
-        putLong(pool + PoolHeader.FREEBLOCK, block);
-        int count = getInt(pool + PoolHeader.COUNT) - 1;
-        putInt(pool + PoolHeader.COUNT, count);
         if (lastfree == 0) {
-            // The pool was full and on no list: it goes to the front of its class's list.
-            long head = usedpools[szidx];
+            // The pool was full and on no list: it becomes the head of its class's list, and the cached
+            // blocks, which belong to the old head, go back there first (CACHE_SIZE, rule 1).
+            flushCache(szidx);
+            putLong(block, ~0L);
+            putLong(pool + PoolHeader.FREEBLOCK, block);
+            putInt(pool + PoolHeader.COUNT, getInt(pool + PoolHeader.COUNT) - 1);
+            long head = usedpools[szidx]; // read after the flush, which may have emptied the old head
             putLong(pool + PoolHeader.NEXTPOOL, head);
             putLong(pool + PoolHeader.PREVPOOL, 0);
             if (head != 0) {
@@ -462,6 +606,10 @@ public final class Obmalloc {
             usedpools[szidx] = pool;
             return;
         }
+        putLong(block, ~lastfree);
+        putLong(pool + PoolHeader.FREEBLOCK, block);
+        int count = getInt(pool + PoolHeader.COUNT) - 1;
+        putInt(pool + PoolHeader.COUNT, count);
         if (count == 0) {
             unlinkUsedPool(pool, szidx);
             poolToArena(pool);
@@ -515,17 +663,20 @@ public final class Obmalloc {
         if (nfp2lasta[nf] == NONE) {
             nfp2lasta[nf] = a;
         }
-        if (a == lastnf) {
-            return; // it was the last of its old count, so it already sits before every larger count
+        if (a != lastnf) {
+            // Move a to just after lastnf, the last arena that still has the old count. (When a was that
+            // last arena, it already sits before every larger count.)
+            unlinkUsable(a);
+            int after = nextUsable[lastnf];
+            prevUsable[a] = lastnf;
+            nextUsable[a] = after;
+            nextUsable[lastnf] = a;
+            if (after != NONE) {
+                prevUsable[after] = a;
+            }
         }
-        // Move a to just after lastnf, the last arena that still has the old count.
-        unlinkUsable(a);
-        int after = nextUsable[lastnf];
-        prevUsable[a] = lastnf;
-        nextUsable[a] = after;
-        nextUsable[lastnf] = a;
-        if (after != NONE) {
-            prevUsable[after] = a;
+        if (cacheOnlyHeads != 0) {
+            releaseIfOnlyCached(a); // the pool that left may have been the last one holding live blocks
         }
     }
 
@@ -618,7 +769,11 @@ public final class Obmalloc {
             return false;
         }
         int a = (int) (off >>> ARENA_SHIFT);
-        switch (kind[a]) {
+        byte[] kinds = kind;
+        if (a >= kinds.length) {
+            return false; // never claimed
+        }
+        switch (kinds[a]) {
             case POOLS: {
                 long pool = block & POOL_MASK;
                 int p = (int) ((pool - arenaAddress(a)) >>> POOL_SHIFT);
@@ -643,7 +798,11 @@ public final class Obmalloc {
 
     /** The usable size of an allocated block: its class's size, or its run's pages. */
     public long usableSize(long block) {
-        int a = arenaIndex(block);
+        long off = block - base;
+        if (off < 0 || off >= limitBytes || (off >>> ARENA_SHIFT) >= kind.length) {
+            throw new IllegalArgumentException("0x" + Long.toHexString(block) + " is not an allocated block");
+        }
+        int a = (int) (off >>> ARENA_SHIFT);
         switch (kind[a]) {
             case POOLS:
                 return SizeClasses.size(getInt((block & POOL_MASK) + PoolHeader.SZIDX));
@@ -654,6 +813,29 @@ public final class Obmalloc {
             default:
                 throw new IllegalArgumentException("0x" + Long.toHexString(block) + " is not an allocated block");
         }
+    }
+
+    /**
+     * Checks the allocator against itself: walks every arena, pool, free list, cache, used-pool and
+     * usable-arena list and page map, and compares what it finds with the figures
+     * ({@link ObmallocWalk} lists the checks). Reads only; O(arenas in use + blocks carved). For tests
+     * and debug builds.
+     *
+     * @throws IllegalStateException naming the first inconsistency (arena, pool, block and the values
+     *         that disagree)
+     */
+    public void verify() {
+        new ObmallocWalk(this).verify();
+    }
+
+    /**
+     * Calls {@code action} with the address of every block currently handed out and not freed since,
+     * small and large, in address order; not blocks that are free or cached. The action
+     * must not allocate or free through this allocator (a ConcurrentModificationException says so).
+     * Assumes a consistent allocator: call {@link #verify} first when in doubt.
+     */
+    public void forEachAllocatedBlock(LongConsumer action) {
+        new ObmallocWalk(this).forEachAllocatedBlock(action);
     }
 
     public long bytesInUse() {
@@ -729,15 +911,15 @@ public final class Obmalloc {
         }
     }
 
-    private long arenaAddress(int a) {
+    long arenaAddress(int a) {
         return base + ((long) a << ARENA_SHIFT);
     }
 
-    private int arenaIndex(long address) {
+    int arenaIndex(long address) {
         return (int) ((address - base) >>> ARENA_SHIFT);
     }
 
-    private long getLong(long address) {
+    long getLong(long address) {
         return seg.get(LONG, address - base);
     }
 
@@ -745,7 +927,7 @@ public final class Obmalloc {
         seg.set(LONG, address - base, value);
     }
 
-    private int getInt(long address) {
+    int getInt(long address) {
         return seg.get(INT, address - base);
     }
 

@@ -18,16 +18,20 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>These are restricted methods: the JVM must run with {@code --enable-native-access=ALL-UNNAMED}
  * (or the module's name) or it prints a warning (JDK 22-23) or refuses (later, with
  * {@code --illegal-native-access=deny}).
+ *
+ * <p>Package-private on purpose: each call takes any address, so {@code munmap} of a live heap is a
+ * JVM crash and {@code madvise(MADV_DONTNEED)} silently zeroes live objects. Only {@link Reservation}
+ * calls these, and only on its own range after checking it.
  */
-public final class NativeMemory {
-    public static final int PROT_READ = 0x1;
-    public static final int PROT_WRITE = 0x2;
-    public static final int MAP_PRIVATE = 0x02;
-    public static final int MAP_ANONYMOUS = 0x20;
-    public static final int MAP_NORESERVE = 0x4000;
-    public static final int MADV_DONTNEED = 4;
-    /** The size of a page as the allocator counts it; checked against the OS at start. */
-    public static final int PAGE_SIZE = 4096;
+final class NativeMemory {
+    static final int PROT_READ = 0x1;
+    static final int PROT_WRITE = 0x2;
+    static final int MAP_PRIVATE = 0x02;
+    static final int MAP_ANONYMOUS = 0x20;
+    static final int MAP_NORESERVE = 0x4000;
+    static final int MADV_DONTNEED = 4;
+    /** The size of a page as the allocator counts it. */
+    static final int PAGE_SIZE = 4096;
 
     private static final MethodHandle MMAP;
     private static final MethodHandle MUNMAP;
@@ -58,7 +62,7 @@ public final class NativeMemory {
      * @return the address of the reservation
      * @throws IllegalStateException when the kernel refuses
      */
-    public static long reserve(long bytes) {
+    static long reserve(long bytes) {
         MemorySegment p;
         try {
             p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ | PROT_WRITE,
@@ -74,7 +78,7 @@ public final class NativeMemory {
     }
 
     /** Releases a reservation made by {@link #reserve}. */
-    public static void unreserve(long address, long bytes) {
+    static void unreserve(long address, long bytes) {
         int rc;
         try {
             rc = (int) MUNMAP.invokeExact(MemorySegment.ofAddress(address), bytes);
@@ -90,7 +94,7 @@ public final class NativeMemory {
      * Gives the pages of {@code [address, address + bytes)} back to the kernel. The range stays
      * reserved and reads as zeros when touched again.
      */
-    public static void decommit(long address, long bytes) {
+    static void decommit(long address, long bytes) {
         int rc;
         try {
             rc = (int) MADVISE.invokeExact(MemorySegment.ofAddress(address), bytes, MADV_DONTNEED);

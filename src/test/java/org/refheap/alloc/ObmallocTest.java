@@ -84,7 +84,7 @@ class ObmallocTest {
             m.free(b);
         }
         assertEquals(0, m.bytesInUse());
-        assertTrue(m.arenasInUse() > 0, "cached blocks keep their arenas");
+        assertEquals(0, m.arenasInUse(), "cached blocks keep no arena");
         m.trimCaches();
         assertEquals(0, m.bytesInUse());
         assertEquals(0, m.arenasInUse());
@@ -194,5 +194,148 @@ class ObmallocTest {
         assertTrue(m.isAllocated(big));
         m.free(big);
         assertFalse(m.isAllocated(big));
+    }
+
+    @Test
+    void shouldKeepArenaMetadataProportionalToArenasUsedNotToTheReservation() {
+        // 64 TiB: the most HeapConfig allows. MAP_NORESERVE makes the address space itself free; arrays
+        // sized for all 64 Mi arenas would be gigabytes of Java heap.
+        Obmalloc m = allocator(1L << 46, ReleasePolicy.FOOTPRINT, 0);
+        assertEquals(1 << 26, m.maxArenas());
+        assertTrue(m.metadataBytes() < 4096, "before any allocation: " + m.metadataBytes());
+        Random rnd = new Random(3);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            blocks.add(m.malloc(1 + rnd.nextInt(512)));
+        }
+        for (int i = 0; i < 100; i++) {
+            blocks.add(m.malloc(513 + rnd.nextInt(100_000)));
+        }
+        blocks.add(m.malloc(5L << 20)); // a huge run
+        int arenas = m.arenasInUse();
+        long metadata = m.metadataBytes();
+        assertTrue(metadata < 200L * arenas + 16 * 1024, metadata + " bytes of metadata for " + arenas + " arenas");
+        long beyond = res.base() + (1L << 45);
+        assertFalse(m.isAllocated(beyond), "an arena never claimed is free");
+        assertThrows(IllegalArgumentException.class, () -> m.usableSize(beyond));
+        for (long b : blocks) {
+            assertTrue(m.isAllocated(b));
+            m.free(b);
+        }
+        m.trimCaches();
+        assertEquals(0, m.bytesInUse());
+        assertEquals(metadata, m.metadataBytes(), "freeing shrinks nothing and grows nothing");
+    }
+
+    @Test
+    void shouldReleaseArenasWhenBlocksDieInRandomOrderWithoutTrimmingTheCaches() {
+        Obmalloc m = allocator(256L << 20, ReleasePolicy.FOOTPRINT, 0);
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        List<Long> blocks = new ArrayList<>();
+        while (m.bytesInUse() < 64L << 20) {
+            blocks.add(m.malloc(1 + rnd.nextInt(512)));
+        }
+        long peak = m.bytesCommitted();
+        java.util.Collections.shuffle(blocks, rnd);
+        // Free all but a tenth, then the rest: at each stage the caches must hold no arena.
+        int keep = blocks.size() / 10;
+        for (long b : blocks.subList(keep, blocks.size())) {
+            m.free(b);
+        }
+        long live = m.bytesInUse();
+        assertTrue(m.arenasInUse() < 70, "seed " + seed + ": " + m.arenasInUse() + " arenas for " + live + " bytes");
+        for (long b : blocks.subList(0, keep)) {
+            m.free(b);
+        }
+        assertEquals(0, m.bytesInUse());
+        assertEquals(0, m.arenasInUse(), "seed " + seed);
+        assertTrue(m.bytesCommitted() <= Obmalloc.ARENA_SIZE,
+                "seed " + seed + ": " + m.bytesCommitted() + " bytes committed of " + peak + " at the peak");
+    }
+
+    @Test
+    void shouldServeALoopOfFreeAndMallocFromTheCache() {
+        Obmalloc m = allocator(16L << 20, ReleasePolicy.FOOTPRINT, 0);
+        long keep = m.malloc(100);
+        long b = m.malloc(100);
+        for (int i = 0; i < 1000; i++) {
+            m.free(b);
+            assertEquals(b, m.malloc(100), "iteration " + i);
+        }
+        // The head pool's last block in use goes to the cache too while another pool keeps the arena.
+        long other = m.malloc(300);
+        m.free(keep);
+        m.free(b);
+        assertEquals(b, m.malloc(100), "reused from the cache although nothing else of its pool is in use");
+        m.free(b);
+        assertEquals(1, m.arenasInUse());
+        // Once the other pool empties, the cache alone would hold the arena: it is released instead.
+        m.free(other);
+        assertEquals(0, m.arenasInUse());
+        assertEquals(0, m.bytesInUse());
+    }
+
+    /** An allocator with blocks on a pool's free list (not only in the cache) and one block cached. */
+    private Obmalloc withFreeList() {
+        Obmalloc m = allocator(16L << 20, ReleasePolicy.FOOTPRINT, 0);
+        List<Long> blocks = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            blocks.add(m.malloc(64));
+        }
+        for (int i = 10; i < 60; i += 2) {
+            m.free(blocks.get(i));
+        }
+        m.trimCaches();
+        m.free(blocks.get(61));
+        m.malloc(2000);
+        m.malloc(3L << 20);
+        m.verify();
+        return m;
+    }
+
+    private static void assertCaught(Obmalloc m, String expected) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, m::verify);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    @Test
+    void shouldCatchAWrongPoolCount() {
+        Obmalloc m = withFreeList();
+        long pool = res.base(); // the first pool of the first arena
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, PoolHeader.COUNT,
+                res.segment().get(java.lang.foreign.ValueLayout.JAVA_INT, PoolHeader.COUNT) + 1);
+        assertCaught(m, "pool 0x" + Long.toHexString(pool) + " (arena 0, class 3) has count 76 but 101 carved blocks");
+    }
+
+    @Test
+    void shouldCatchACycleInAFreeList() {
+        Obmalloc m = withFreeList();
+        long first = res.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, PoolHeader.FREEBLOCK);
+        long second = ~res.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, first - res.base());
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, second - res.base(), ~first);
+        assertCaught(m, "free list passes block 0x" + Long.toHexString(first) + " twice");
+    }
+
+    @Test
+    void shouldCatchAFreeListLeavingItsPool() {
+        Obmalloc m = withFreeList();
+        long first = res.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG, PoolHeader.FREEBLOCK);
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, first - res.base(), ~(first + 8));
+        assertCaught(m, "free list reaches 0x" + Long.toHexString(first + 8) + ", not a carved block");
+    }
+
+    @Test
+    void shouldCatchAPoolHeaderNamingAnotherClass() {
+        Obmalloc m = withFreeList();
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_INT, PoolHeader.SZIDX, 5);
+        assertThrows(IllegalStateException.class, m::verify);
+    }
+
+    @Test
+    void shouldCatchABrokenUsedPoolLink() {
+        Obmalloc m = withFreeList();
+        res.segment().set(java.lang.foreign.ValueLayout.JAVA_LONG, PoolHeader.PREVPOOL, res.base() + Obmalloc.POOL_SIZE);
+        assertCaught(m, "prevpool is 0x");
     }
 }
