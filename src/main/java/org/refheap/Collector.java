@@ -91,8 +91,12 @@ final class Collector {
     final long[] lastPauseNanos = new long[NUM_GENERATIONS];
     final long[] maxPauseNanos = new long[NUM_GENERATIONS];
 
+    /** Every list head the collector owns, raw 16-byte blocks (for verify). */
+    final long[] heads;
+
     Collector(Heap heap, long[] heads) {
         this.heap = heap;
+        this.heads = heads.clone();
         for (int i = 0; i < NUM_GENERATIONS; i++) {
             gen[i] = heads[i];
         }

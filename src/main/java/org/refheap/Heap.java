@@ -932,6 +932,23 @@ public final class Heap implements AutoCloseable {
         new HeapVerifier(this).run();
     }
 
+    /** For verify: the type area's block, and the live objects of type {@code tid}. */
+    long typeAreaBlock() {
+        return typeArea;
+    }
+
+    long liveObjectsOfType(int tid) {
+        return liveByType[tid];
+    }
+
+    int typeCount() {
+        return typeCount;
+    }
+
+    String typeNameById(int tid) {
+        return types[tid].name;
+    }
+
     void verifyIfAsked(String when) {
         if (verifyAlways && !draining && userCodeDepth == 0) {
             try {

@@ -16,11 +16,13 @@ import static org.refheap.layout.TypeLayout.*;
  * <li>every generation list (and the pause-bounded collector's chain, set and garbage) is a well
  *     formed doubly linked ring of live containers, each on exactly one list, with no collector flag
  *     left but FINALIZED (and CONDEMNED on the garbage list);</li>
- * <li>every reference a container holds (list and tuple items, dict keys and values, struct fields,
- *     gc.garbage's items) points at a live object; a referenced container is tracked (or is a tuple
- *     that may rightly be untracked); and each object's count is at least the references to it;</li>
- * <li>every weakref and its referent's weaklist agree;</li>
- * <li>the figures: live objects counted by the collector's lists never exceed the heap's figure.</li>
+ * <li>the allocator's own records agree ({@code Obmalloc.verify});</li>
+ * <li>every allocated block is a live object or a raw block with exactly one owner (a list's items,
+ *     a dict's table, the type area, a list head): anything else is a leak; the live-object figures,
+ *     in total and per type, equal what the blocks hold; every container is tracked but untracked
+ *     tuples, and an untracked tuple holds nothing that could make it part of a cycle;</li>
+ * <li>every reference a container holds points at a live object whose count is at least the
+ *     references to it, and every weakref and its referent's weaklist agree.</li>
  * </ol>
  * Arrays of addresses, sorted, stand in for sets: 8 bytes per object and per reference.
  */
@@ -65,17 +67,115 @@ final class HeapVerifier {
                 fail(h.describe(trackedSorted[i]) + " is on two of the collector's lists");
             }
         }
+        try {
+            h.alloc.verify();
+        } catch (IllegalStateException e) {
+            fail("the allocator is inconsistent: " + e.getMessage());
+        }
+        scanBlocks();
         checkReferences();
-        long mortal = 0;
+    }
+
+    // ------------------------------------------------------------------ every block
+
+    /** Untracked tuples found by the block scan: their items are references too. */
+    private final Gc.LongList untracked = new Gc.LongList();
+
+    /**
+     * Every allocated block is an object (immortal or counted in the figures, a container on one of
+     * the collector's lists unless it is an untracked tuple) or a raw block that exactly one owner
+     * holds: a list's items, a dict's table, the type area, a list head. Anything else is a leak.
+     */
+    private void scanBlocks() {
+        Gc.LongList raw = new Gc.LongList();
+        raw.add(h.typeAreaBlock());
+        for (long head : c.heads) {
+            raw.add(head);
+        }
+        Gc.LongList owners = new Gc.LongList();
         for (long obj : trackedSorted) {
-            if (h.getLong(obj) < IMMORTAL) {
-                mortal++;
+            owners.add(obj);
+        }
+        long garbageList = h.gcFace().garbageIfMade();
+        if (garbageList != 0) {
+            owners.add(garbageList);
+        }
+        for (int i = 0; i < owners.size(); i++) {
+            long obj = owners.get(i);
+            long type = h.getLong(obj + TYPE);
+            int kind = h.getInt(type + TP_KIND);
+            long block = kind == KIND_LIST ? h.getLong(obj + LIST_ITEMS) : kind == KIND_DICT ? h.getLong(obj + DICT_TABLE) : 0;
+            if (block != 0) {
+                raw.add(block);
             }
         }
-        if (mortal > h.liveObjects()) {
-            fail("the collector tracks " + mortal + " live containers but the heap counts " + h.liveObjects()
-                    + " live objects");
+        long[] rawSorted = raw.toArray();
+        Arrays.sort(rawSorted);
+        for (int i = 1; i < rawSorted.length; i++) {
+            if (rawSorted[i] == rawSorted[i - 1]) {
+                fail("the raw block 0x" + Long.toHexString(rawSorted[i]) + " has two owners");
+            }
         }
+        Gc.LongList blocks = new Gc.LongList();
+        h.alloc.forEachAllocatedBlock(blocks::add);
+        long[] perType = new long[h.typeCount()];
+        long mortal = 0;
+        int rawSeen = 0;
+        for (int i = 0; i < blocks.size(); i++) {
+            long block = blocks.get(i);
+            if (Arrays.binarySearch(rawSorted, block) >= 0) {
+                rawSeen++;
+                continue;
+            }
+            long obj = objectIn(block);
+            if (obj == 0) {
+                fail("the allocated block 0x" + Long.toHexString(block) + " (" + h.alloc.usableSize(block)
+                        + " bytes) holds no live object and belongs to no container: a leak");
+            }
+            if (h.getLong(obj) >= IMMORTAL) {
+                continue;
+            }
+            mortal++;
+            long type = h.getLong(obj + TYPE);
+            perType[h.getInt(type + TP_ID)]++;
+            if (h.isContainerType(type) && !isTracked(obj)) {
+                if (h.getLong(obj - GC_HEAD_SIZE) != 0) {
+                    fail(h.describe(obj) + " is marked tracked but is on none of the collector's lists");
+                }
+                if (h.getInt(type + TP_KIND) != KIND_TUPLE) {
+                    fail(h.describe(obj) + " is a container the collector does not track");
+                }
+                untracked.add(obj);
+            }
+        }
+        if (rawSeen != rawSorted.length) {
+            fail((rawSorted.length - rawSeen) + " raw blocks that containers point at are not allocated (freed"
+                    + " under their owner?)");
+        }
+        if (mortal != h.liveObjects()) {
+            fail("the heap counts " + h.liveObjects() + " live objects but holds " + mortal);
+        }
+        for (int t = 0; t < perType.length; t++) {
+            if (perType[t] != h.liveObjectsOfType(t)) {
+                fail("the heap counts " + h.liveObjectsOfType(t) + " live objects of type " + h.typeNameById(t)
+                        + " but holds " + perType[t]);
+            }
+        }
+    }
+
+    /** The live object whose block starts at {@code block} (its header at +0, or +16 after a GC head), or 0. */
+    private long objectIn(long block) {
+        long t0 = h.getLong(block + TYPE);
+        if (h.isTypeObject(t0) && !h.isContainerType(t0) && h.getLong(block) > 0) {
+            return block;
+        }
+        if (h.alloc.usableSize(block) >= GC_HEAD_SIZE + 16) {
+            long t1 = h.getLong(block + GC_HEAD_SIZE + TYPE);
+            if (h.isTypeObject(t1) && h.isContainerType(t1) && h.getLong(block + GC_HEAD_SIZE) > 0) {
+                return block + GC_HEAD_SIZE;
+            }
+        }
+        return 0;
     }
 
     // ------------------------------------------------------------------ lists
@@ -171,6 +271,10 @@ final class HeapVerifier {
         if (garbageList != 0) {
             sources.add(garbageList);
         }
+        for (int i = 0; i < untracked.size(); i++) {
+            sources.add(untracked.get(i));
+            seenTuples.add(untracked.get(i));
+        }
         for (int s = 0; s < sources.size() || s - sources.size() < untrackedTuples.size(); s++) {
             long from = s < sources.size() ? sources.get(s) : untrackedTuples.get(s - sources.size());
             refs.clear();
@@ -202,7 +306,7 @@ final class HeapVerifier {
             if (isWeakref) {
                 checkWeakref(from);
             }
-            if (s >= sources.size()) {
+            if (h.getInt(type + TP_KIND) == KIND_TUPLE && h.getLong(from - GC_HEAD_SIZE) == 0) {
                 checkUntrackedTuple(from, refs);
             }
         }

@@ -588,6 +588,12 @@ class ReliabilityTest {
         heap.putLong(x, heap.getLong(x) + 5); // a count too high is fine
         heap.verify();
         heap.putLong(x, heap.getLong(x) - 5);
+        long leaked = heap.mallocRaw(64); // a raw block nobody owns
+        HeapCorruptedException leak = assertThrows(HeapCorruptedException.class, heap::verify);
+        assertTrue(leak.getMessage().contains("0x" + Long.toHexString(leaked)) && leak.getMessage().contains("leak"),
+                leak.getMessage());
+        heap.freeRaw(leaked);
+        heap.verify();
         heap.decref(x);
         heap.decref(y);
         assertEquals(0, heap.liveObjects());
