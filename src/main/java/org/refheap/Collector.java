@@ -330,6 +330,9 @@ final class Collector {
     /** Drops the references held on weakrefs whose callbacks were queued but will not run. */
     void dropQueued(Gc.LongList queue) {
         for (int i = 0; i < queue.size(); i++) {
+            if (queue.get(i) == 0) {
+                continue;
+            }
             try {
                 heap.decrefNoCheck(queue.get(i));
             } catch (Throwable ignored) {
@@ -573,6 +576,7 @@ final class Collector {
         long freed = 0;
         for (int i = 0; i < queue.size(); i++) {
             long wr = queue.get(i);
+            queue.set(i, 0); // handled: should anything below throw, dropQueued must not drop it again
             wrs.invokeCallback(wr);
             if (heap.getLong(wr) == 1) {
                 freed++; // the callback dropped every other reference: ours is the last
@@ -671,8 +675,11 @@ final class Collector {
                 heap.gcFace().saveGarbage(obj);
             } else {
                 heap.increfNoCheck(obj);
-                heap.clearReferences(obj);
-                heap.decrefNoCheck(obj);
+                try {
+                    heap.clearReferences(obj);
+                } finally {
+                    heap.decrefNoCheck(obj);
+                }
             }
             if (next(collectable) == g) {
                 heap.putLong(g + 8, heap.getLong(g + 8) & ~(COLLECTING | CONDEMNED));

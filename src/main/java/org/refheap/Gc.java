@@ -367,6 +367,10 @@ public final class Gc {
             return a[i];
         }
 
+        void set(int i, long v) {
+            a[i] = v;
+        }
+
         int size() {
             return n;
         }
