@@ -46,6 +46,8 @@ import java.util.function.LongConsumer;
  *     is empty is released (see {@link ReleasePolicy}).</li>
  * <li>A large request takes the first run of enough free pages in a PAGES arena (first fit over a
  *     256-bit map per arena), or k whole arenas when it is larger than one arena.</li>
+ * <li>In debug mode ({@link #setQuarantine}) a free parks the block in a FIFO instead; the block
+ *     takes the steps above only when it leaves, after its poison bytes are checked.</li>
  * </ol>
  *
  * Arena metadata lives in Java arrays (as CPython keeps {@code arena_object}s outside the arenas);
@@ -598,98 +600,6 @@ public final class Obmalloc {
         }
     }
 
-    // ------------------------------------------------------------------ quarantine
-
-    /**
-     * Holds freed blocks back from reuse, as AddressSanitizer and other debug allocators do: with
-     * {@code maxBytes > 0}, {@link #free} takes a block out of every in-use figure at once
-     * ({@link #bytesInUse}, {@link #blocksInUse}, the large figures; {@link #isAllocated} answers false)
-     * but keeps it from its pool or run in a FIFO of at most {@code maxBytes} bytes of blocks; only
-     * the block that leaves the FIFO is freed for real. A stale address thus stays dead for about
-     * {@code maxBytes} of later frees. The caller must fill a block with {@link #DEAD_BYTE} before it
-     * frees it; when the block leaves, bytes from {@link #POISON_CHECK_FROM} to its end must still be
-     * {@code DEAD_BYTE}, and the first block that is not is reported by {@link #verify} as a write after
-     * free. The check never throws from {@code free}.
-     *
-     * <p>{@code 0} (the default) turns the quarantine off; lowering the limit frees the oldest blocks
-     * down to it. When the heap's limit is reached the quarantine is flushed before an allocation fails.
-     *
-     * @throws IllegalArgumentException when {@code maxBytes} is negative
-     */
-    public void setQuarantine(long maxBytes) {
-        setQuarantine(maxBytes, POISON_CHECK_FROM);
-    }
-
-    /**
-     * {@link #setQuarantine(long)} with the poison check starting at byte {@code checkFrom} of each
-     * block, or no check at all with {@code -1} (for a caller that does not fill freed blocks).
-     *
-     * @throws IllegalArgumentException when {@code maxBytes} is negative or {@code checkFrom} below -1
-     */
-    public void setQuarantine(long maxBytes, int checkFrom) {
-        if (maxBytes < 0 || checkFrom < -1) {
-            throw new IllegalArgumentException("quarantine limit must be >= 0 and its check offset >= -1: maxBytes "
-                    + maxBytes + ", checkFrom " + checkFrom);
-        }
-        quarantine.setLimit(maxBytes, checkFrom);
-        cacheLimit = maxBytes == 0 ? CACHE_SIZE : 0;
-        while (quarantine.count() > 0 && quarantine.over()) {
-            evictOldest();
-        }
-    }
-
-    /** Frees every quarantined block for real (checking each), oldest first. The limit stays. */
-    public void flushQuarantine() {
-        while (quarantine.count() > 0) {
-            evictOldest();
-        }
-    }
-
-    /** Bytes of freed blocks the quarantine holds back from reuse. */
-    public long quarantinedBytes() {
-        return quarantine.bytes();
-    }
-
-    /** Holds a freed block (already out of the figures) back, and lets the oldest go past the limit. */
-    private void quarantine(long block, long size) {
-        quarantine.add(block, size);
-        while (quarantine.over()) {
-            evictOldest();
-        }
-    }
-
-    private void evictOldest() {
-        long block = quarantine.oldestBlock();
-        long size = quarantine.oldestSize();
-        quarantine.removeOldest();
-        quarantine.checkPoison(seg, block - base, block, size);
-        int a = arenaIndex(block);
-        byte k = kind[a];
-        if (k == POOLS) {
-            long pool = block & POOL_MASK;
-            releaseSmall(block, pool, getInt(pool + PoolHeader.SZIDX));
-        } else {
-            releaseLarge(block, a, k);
-        }
-    }
-
-    /**
-     * At the heap's limit: frees the quarantine for real so that its blocks can serve the request, as
-     * debug mode must not make a program run out of memory sooner. Returns whether it held anything.
-     */
-    private boolean reclaimQuarantine() {
-        if (quarantine.count() == 0) {
-            return false;
-        }
-        flushQuarantine();
-        return true;
-    }
-
-    /** Whether an arena is free to take (committed or not). */
-    private boolean freeArenaLeft() {
-        return !committedFree.isEmpty() || used.nextClearBit(0) < maxArenas;
-    }
-
     /** Returns the cached blocks of class {@code c} to their pool, the head of the class. */
     private void flushCache(int c) {
         int n = cacheCount[c];
@@ -879,13 +789,106 @@ public final class Obmalloc {
         }
     }
 
+    // ------------------------------------------------------------------ quarantine
+
+    /**
+     * Holds freed blocks back from reuse, as AddressSanitizer and other debug allocators do: with
+     * {@code maxBytes > 0}, {@link #free} takes a block out of every in-use figure at once
+     * ({@link #bytesInUse}, {@link #blocksInUse}, the large figures; {@link #isAllocated} answers false)
+     * but keeps it from its pool or run in a FIFO of at most {@code maxBytes} bytes of blocks; only
+     * the block that leaves the FIFO is freed for real. A stale address thus stays dead for about
+     * {@code maxBytes} of later frees. The caller must fill a block with {@link #DEAD_BYTE} before it
+     * frees it; when the block leaves, bytes from {@link #POISON_CHECK_FROM} to its end must still be
+     * {@code DEAD_BYTE}, and the first block that is not is reported by {@link #verify} as a write after
+     * free. The check never throws from {@code free}.
+     *
+     * <p>{@code 0} (the default) turns the quarantine off; lowering the limit frees the oldest blocks
+     * down to it. When the heap's limit is reached the quarantine is flushed before an allocation fails.
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is negative
+     */
+    public void setQuarantine(long maxBytes) {
+        setQuarantine(maxBytes, POISON_CHECK_FROM);
+    }
+
+    /**
+     * {@link #setQuarantine(long)} with the poison check starting at byte {@code checkFrom} of each
+     * block, or no check at all with {@code -1} (for a caller that does not fill freed blocks).
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is negative or {@code checkFrom} below -1
+     */
+    public void setQuarantine(long maxBytes, int checkFrom) {
+        if (maxBytes < 0 || checkFrom < -1) {
+            throw new IllegalArgumentException("quarantine limit must be >= 0 and its check offset >= -1: maxBytes "
+                    + maxBytes + ", checkFrom " + checkFrom);
+        }
+        quarantine.setLimit(maxBytes, checkFrom);
+        cacheLimit = maxBytes == 0 ? CACHE_SIZE : 0;
+        while (quarantine.count() > 0 && quarantine.over()) {
+            evictOldest();
+        }
+    }
+
+    /** Frees every quarantined block for real (checking each), oldest first. The limit stays. */
+    public void flushQuarantine() {
+        while (quarantine.count() > 0) {
+            evictOldest();
+        }
+    }
+
+    /** Bytes of freed blocks the quarantine holds back from reuse. */
+    public long quarantinedBytes() {
+        return quarantine.bytes();
+    }
+
+    /** Holds a freed block (already out of the figures) back, and lets the oldest go past the limit. */
+    private void quarantine(long block, long size) {
+        quarantine.add(block, size);
+        while (quarantine.over()) {
+            evictOldest();
+        }
+    }
+
+    private void evictOldest() {
+        long block = quarantine.oldestBlock();
+        long size = quarantine.oldestSize();
+        quarantine.removeOldest();
+        quarantine.checkPoison(seg, block - base, block, size);
+        int a = arenaIndex(block);
+        byte k = kind[a];
+        if (k == POOLS) {
+            long pool = block & POOL_MASK;
+            releaseSmall(block, pool, getInt(pool + PoolHeader.SZIDX));
+        } else {
+            releaseLarge(block, a, k);
+        }
+    }
+
+    /**
+     * At the heap's limit: frees the quarantine for real so that its blocks can serve the request, as
+     * debug mode must not make a program run out of memory sooner. Returns whether it held anything.
+     */
+    private boolean reclaimQuarantine() {
+        if (quarantine.count() == 0) {
+            return false;
+        }
+        flushQuarantine();
+        return true;
+    }
+
+    /** Whether an arena is free to take (committed or not). */
+    private boolean freeArenaLeft() {
+        return !committedFree.isEmpty() || used.nextClearBit(0) < maxArenas;
+    }
+
     // ------------------------------------------------------------------ queries
 
     /**
      * Whether {@code block} is the start of a block this allocator handed out and has not seen freed
-     * since. Exact for large runs; for small blocks it checks arena, pool, alignment to the class and
-     * that the block was carved, and cannot tell a freed small block from a live one (the heap
-     * tells those apart by their reference count).
+     * since. Exact for large runs and for any block the quarantine holds ({@link #setQuarantine});
+     * for other small blocks it checks arena, pool, alignment to the class and that the block was
+     * carved, and cannot tell a freed small block from a live one (the heap tells those apart by
+     * their reference count).
      */
     public boolean isAllocated(long block) {
         long off = block - base;
