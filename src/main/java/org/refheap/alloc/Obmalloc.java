@@ -46,6 +46,8 @@ import java.util.function.LongConsumer;
  *     is empty is released (see {@link ReleasePolicy}).</li>
  * <li>A large request takes the first run of enough free pages in a PAGES arena (first fit over a
  *     256-bit map per arena), or k whole arenas when it is larger than one arena.</li>
+ * <li>In debug mode ({@link #setQuarantine}) a free parks the block in a FIFO instead; the block
+ *     takes the steps above only when it leaves, after its poison bytes are checked.</li>
  * </ol>
  *
  * Arena metadata lives in Java arrays (as CPython keeps {@code arena_object}s outside the arenas);
@@ -76,6 +78,11 @@ public final class Obmalloc {
     public static final int PAGE_SHIFT = 12;
     public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
     public static final int PAGES_PER_ARENA = ARENA_SIZE / PAGE_SIZE;
+
+    /** The offset from which {@link #setQuarantine(long)} checks freed blocks for {@link #DEAD_BYTE}. */
+    public static final int POISON_CHECK_FROM = Quarantine.DEFAULT_CHECK_FROM;
+    /** What a freed block must be filled with while the quarantine is on (CPython's PYTHONMALLOC=debug byte). */
+    public static final byte DEAD_BYTE = Quarantine.DEAD_BYTE;
 
     static final byte FREE = 0;
     static final byte POOLS = 1;
@@ -128,10 +135,15 @@ public final class Obmalloc {
      * bit count bounds how many pools caches alone hold. 32 classes, 32 bits.
      */
     int cacheOnlyHeads;
+    /** CACHE_SIZE, or 0 while the quarantine is on (see free). */
+    private int cacheLimit = CACHE_SIZE;
     final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
     final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
     long bytesInUse;
     long peakBytesInUse;
+
+    // --- debug: freed blocks held back from reuse, see setQuarantine ---
+    final Quarantine quarantine = new Quarantine();
 
     // --- arenas: every array below is indexed by arena and covers [0, kind.length), see growArenas ---
     byte[] kind;
@@ -210,7 +222,8 @@ public final class Obmalloc {
      * Allocates {@code nbytes} (at least 1) and returns the block's address, 16-byte aligned.
      * The block's contents are undefined (zero if never used).
      *
-     * @throws HeapExhaustedException when the heap's maximum is reached; nothing changes then
+     * @throws HeapExhaustedException when the heap's maximum is reached; nothing changes then, but for
+     *         the quarantine, which is emptied first (see {@link #setQuarantine})
      */
     public long malloc(long nbytes) {
         if (nbytes <= SizeClasses.SMALL_REQUEST_THRESHOLD) {
@@ -271,6 +284,9 @@ public final class Obmalloc {
 
     private long newPoolAndBlock(int szidx) {
         if (usableHead == NONE) {
+            if (!freeArenaLeft() && reclaimQuarantine()) {
+                return mallocSmall(szidx); // the quarantine's blocks may serve it now; it is empty, no loop
+            }
             int a = takeArena(POOLS, SizeClasses.size(szidx));
             nfreepools[a] = POOLS_PER_ARENA;
             poolBump[a] = 0;
@@ -341,6 +357,9 @@ public final class Obmalloc {
                 }
             }
         }
+        if (!freeArenaLeft() && reclaimQuarantine()) {
+            return mallocLarge(nbytes);
+        }
         int a = takeArena(PAGES, nbytes);
         if (pageBits[a] == null) {
             pageBits[a] = new long[PAGES_PER_ARENA / 64];
@@ -393,6 +412,9 @@ public final class Obmalloc {
         int start = used.nextClearBit(0);
         while (true) {
             if (start + k > maxArenas) {
+                if (reclaimQuarantine()) {
+                    return mallocHuge(nbytes);
+                }
                 throw exhausted(nbytes, "no run of " + k + " free arenas; " + arenasInUse + " of " + maxArenas
                         + " arenas in use");
             }
@@ -502,13 +524,18 @@ public final class Obmalloc {
             blocksInUse[szidx]--;
             bytesInUse -= SizeClasses.size(szidx);
             int n = cacheCount[szidx];
-            // The cache takes a block of the head pool that is not the pool's last one in use (CACHE_SIZE).
-            if (n < CACHE_SIZE && pool == usedpools[szidx] && getInt(pool + PoolHeader.COUNT) - n > 1) {
+            // The cache takes a block of the head pool that is not the pool's last one in use (CACHE_SIZE);
+            // cacheLimit is 0 while the quarantine is on, which sends every free to the slow path.
+            if (n < cacheLimit && pool == usedpools[szidx] && getInt(pool + PoolHeader.COUNT) - n > 1) {
                 cache[szidx * CACHE_SIZE + n] = block;
                 cacheCount[szidx] = n + 1;
                 return;
             }
-            releaseSmall(block, pool, szidx);
+            if (cacheLimit == 0) {
+                quarantine(block, SizeClasses.size(szidx));
+            } else {
+                releaseSmall(block, pool, szidx);
+            }
         } else {
             freeLarge(block, a, k);
         }
@@ -696,6 +723,22 @@ public final class Obmalloc {
     }
 
     private void freeLarge(long block, int a, byte k) {
+        assert k == PAGES || k == HUGE : "free of 0x" + Long.toHexString(block) + " in arena " + a + " of kind " + k;
+        long bytes = k == PAGES
+                ? (long) runPages[a][(int) ((block - arenaAddress(a)) >>> PAGE_SHIFT)] << PAGE_SHIFT
+                : (long) hugeArenas[a] << ARENA_SHIFT;
+        largeBytesInUse -= bytes;
+        largeRunsInUse--;
+        bytesInUse -= bytes;
+        if (quarantine.maxBytes() != 0) {
+            quarantine(block, bytes);
+        } else {
+            releaseLarge(block, a, k);
+        }
+    }
+
+    /** Gives a large run already out of the figures back to its arena, or its arenas back. */
+    private void releaseLarge(long block, int a, byte k) {
         if (k == PAGES) {
             int page = (int) ((block - arenaAddress(a)) >>> PAGE_SHIFT);
             int pages = runPages[a][page];
@@ -705,10 +748,6 @@ public final class Obmalloc {
             }
             runPages[a][page] = 0;
             freePages[a] += pages;
-            long bytes = (long) pages << PAGE_SHIFT;
-            largeBytesInUse -= bytes;
-            largeRunsInUse--;
-            bytesInUse -= bytes;
             if (freePages[a] == PAGES_PER_ARENA) {
                 for (int i = 0; i < pageArenaCount; i++) {
                     if (pageArenas[i] == a) {
@@ -719,13 +758,8 @@ public final class Obmalloc {
                 releaseArena(a);
             }
         } else {
-            assert k == HUGE : "free of 0x" + Long.toHexString(block) + " in arena " + a + " of kind " + k;
             int n = hugeArenas[a];
             hugeArenas[a] = 0;
-            long bytes = (long) n << ARENA_SHIFT;
-            largeBytesInUse -= bytes;
-            largeRunsInUse--;
-            bytesInUse -= bytes;
             for (int i = a; i < a + n; i++) {
                 releaseArena(i);
             }
@@ -755,18 +789,114 @@ public final class Obmalloc {
         }
     }
 
+    // ------------------------------------------------------------------ quarantine
+
+    /**
+     * Holds freed blocks back from reuse, as AddressSanitizer and other debug allocators do: with
+     * {@code maxBytes > 0}, {@link #free} takes a block out of every in-use figure at once
+     * ({@link #bytesInUse}, {@link #blocksInUse}, the large figures; {@link #isAllocated} answers false)
+     * but keeps it from its pool or run in a FIFO of at most {@code maxBytes} bytes of blocks; only
+     * the block that leaves the FIFO is freed for real. A stale address thus stays dead for about
+     * {@code maxBytes} of later frees. The caller must fill a block with {@link #DEAD_BYTE} before it
+     * frees it; when the block leaves, bytes from {@link #POISON_CHECK_FROM} to its end must still be
+     * {@code DEAD_BYTE}, and the first block that is not is reported by {@link #verify} as a write after
+     * free. The check never throws from {@code free}.
+     *
+     * <p>{@code 0} (the default) turns the quarantine off; lowering the limit frees the oldest blocks
+     * down to it. When the heap's limit is reached the quarantine is flushed before an allocation fails.
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is negative
+     */
+    public void setQuarantine(long maxBytes) {
+        setQuarantine(maxBytes, POISON_CHECK_FROM);
+    }
+
+    /**
+     * {@link #setQuarantine(long)} with the poison check starting at byte {@code checkFrom} of each
+     * block, or no check at all with {@code -1} (for a caller that does not fill freed blocks).
+     *
+     * @throws IllegalArgumentException when {@code maxBytes} is negative or {@code checkFrom} below -1
+     */
+    public void setQuarantine(long maxBytes, int checkFrom) {
+        if (maxBytes < 0 || checkFrom < -1) {
+            throw new IllegalArgumentException("quarantine limit must be >= 0 and its check offset >= -1: maxBytes "
+                    + maxBytes + ", checkFrom " + checkFrom);
+        }
+        quarantine.setLimit(maxBytes, checkFrom);
+        cacheLimit = maxBytes == 0 ? CACHE_SIZE : 0;
+        while (quarantine.count() > 0 && quarantine.over()) {
+            evictOldest();
+        }
+    }
+
+    /** Frees every quarantined block for real (checking each), oldest first. The limit stays. */
+    public void flushQuarantine() {
+        while (quarantine.count() > 0) {
+            evictOldest();
+        }
+    }
+
+    /** Bytes of freed blocks the quarantine holds back from reuse. */
+    public long quarantinedBytes() {
+        return quarantine.bytes();
+    }
+
+    /** Holds a freed block (already out of the figures) back, and lets the oldest go past the limit. */
+    private void quarantine(long block, long size) {
+        quarantine.add(block, size);
+        while (quarantine.over()) {
+            evictOldest();
+        }
+    }
+
+    private void evictOldest() {
+        long block = quarantine.oldestBlock();
+        long size = quarantine.oldestSize();
+        quarantine.removeOldest();
+        quarantine.checkPoison(seg, block - base, block, size);
+        int a = arenaIndex(block);
+        byte k = kind[a];
+        if (k == POOLS) {
+            long pool = block & POOL_MASK;
+            releaseSmall(block, pool, getInt(pool + PoolHeader.SZIDX));
+        } else {
+            releaseLarge(block, a, k);
+        }
+    }
+
+    /**
+     * At the heap's limit: frees the quarantine for real so that its blocks can serve the request, as
+     * debug mode must not make a program run out of memory sooner. Returns whether it held anything.
+     */
+    private boolean reclaimQuarantine() {
+        if (quarantine.count() == 0) {
+            return false;
+        }
+        flushQuarantine();
+        return true;
+    }
+
+    /** Whether an arena is free to take (committed or not). */
+    private boolean freeArenaLeft() {
+        return !committedFree.isEmpty() || used.nextClearBit(0) < maxArenas;
+    }
+
     // ------------------------------------------------------------------ queries
 
     /**
      * Whether {@code block} is the start of a block this allocator handed out and has not seen freed
-     * since. Exact for large runs; for small blocks it checks arena, pool, alignment to the class and
-     * that the block was carved, and cannot tell a freed small block from a live one (the heap
-     * tells those apart by their reference count).
+     * since. Exact for large runs and for any block the quarantine holds ({@link #setQuarantine});
+     * for other small blocks it checks arena, pool, alignment to the class and that the block was
+     * carved, and cannot tell a freed small block from a live one (the heap tells those apart by
+     * their reference count).
      */
     public boolean isAllocated(long block) {
         long off = block - base;
         if (off < 0 || off >= limitBytes || (block & (SizeClasses.ALIGNMENT - 1)) != 0) {
             return false;
+        }
+        if (quarantine.count() != 0 && quarantine.contains(block)) {
+            return false; // freed, held back
         }
         int a = (int) (off >>> ARENA_SHIFT);
         byte[] kinds = kind;
@@ -830,7 +960,7 @@ public final class Obmalloc {
 
     /**
      * Calls {@code action} with the address of every block currently handed out and not freed since,
-     * small and large, in address order; not blocks that are free or cached. The action
+     * small and large, in address order; not blocks that are free, cached or quarantined. The action
      * must not allocate or free through this allocator (a ConcurrentModificationException says so).
      * Assumes a consistent allocator: call {@link #verify} first when in doubt.
      */

@@ -45,12 +45,18 @@ import static org.refheap.alloc.Obmalloc.POOL_SIZE;
  *     pools with consistent back links, and {@code nfp2lasta[n]} is the last of them with n.</li>
  * <li>Per PAGES arena: each run's pages are set in the bitmap, every other page clear; free pages add
  *     up; the arena is in {@code pageArenas} once. Per HUGE run: its tail arenas follow it.</li>
+ * <li>The quarantine: every block it holds is a carved block, not free nor cached, or the start of a
+ *     run, found once; its bytes add up and stay within its limit; every one still reads
+ *     {@link Quarantine#DEAD_BYTE} where it should. The first write after free found, here or when a
+ *     block left the quarantine, is reported before anything else.</li>
  * <li>The figures: blocks in use per class, large runs and bytes, and their sum, {@code bytesInUse},
- *     equal what the walk counts; the peak is not below it.</li>
+ *     equal what the walk counts (neither cached nor quarantined blocks are in use); the peak is not
+ *     below it.</li>
  * </ol>
  */
 final class ObmallocWalk {
     private final Obmalloc m;
+    private final Quarantine q;
     /** Per block of the pool being looked at: 0 carved and handed out, FREE_BLOCK, CACHED_BLOCK. */
     private final byte[] state = new byte[SizeClasses.blocksPerPool(0)];
     private static final byte FREE_BLOCK = 1;
@@ -60,10 +66,18 @@ final class ObmallocWalk {
     private final long[] liveBlocks = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
     private long largeRuns;
     private long largeBytes;
+    private long quarantinedBlocks;
+    private long quarantinedBytes;
     private final Set<Long> nonFullPools = new HashSet<>();
 
     ObmallocWalk(Obmalloc m) {
         this.m = m;
+        this.q = m.quarantine;
+    }
+
+    /** Whether {@code block}, handed out by the pools or runs, was freed into the quarantine since. */
+    private boolean quarantined(long block) {
+        return q.count() != 0 && q.contains(block);
     }
 
     // ------------------------------------------------------------------ enumeration
@@ -85,8 +99,9 @@ final class ObmallocWalk {
                         int size = SizeClasses.size(m.getInt(pool + PoolHeader.SZIDX));
                         int carved = markPool(pool, size);
                         for (int i = 0; i < carved; i++) {
-                            if (state[i] == 0) {
-                                stamp = call(action, pool + PoolHeader.SIZE + (long) i * size, stamp);
+                            long b = pool + PoolHeader.SIZE + (long) i * size;
+                            if (state[i] == 0 && !quarantined(b)) {
+                                stamp = call(action, b, stamp);
                             }
                         }
                     }
@@ -94,12 +109,17 @@ final class ObmallocWalk {
                 case PAGES -> {
                     short[] runs = m.runPages[a];
                     for (int p = 0; p < PAGES_PER_ARENA; p += Math.max(1, runs[p])) {
-                        if (runs[p] > 0) {
-                            stamp = call(action, arena + ((long) p << PAGE_SHIFT), stamp);
+                        long b = arena + ((long) p << PAGE_SHIFT);
+                        if (runs[p] > 0 && !quarantined(b)) {
+                            stamp = call(action, b, stamp);
                         }
                     }
                 }
-                case HUGE -> stamp = call(action, arena, stamp);
+                case HUGE -> {
+                    if (!quarantined(arena)) {
+                        stamp = call(action, arena, stamp);
+                    }
+                }
                 default -> { }
             }
         }
@@ -149,6 +169,7 @@ final class ObmallocWalk {
 
     /** Throws an IllegalStateException naming the first inconsistency; see the class comment. */
     void verify() {
+        verifyPoison();
         int arenas = m.kind.length;
         check(arenas <= m.maxArenas && m.nfreepools.length == arenas && m.poolBump.length == arenas
                         && m.freepools.length == arenas && m.nextUsable.length == arenas
@@ -196,6 +217,7 @@ final class ObmallocWalk {
         verifyUsedPoolLists();
         verifyUsableList();
         verifyPageArenaList();
+        verifyQuarantine();
         check(committed == m.committedBytes, "committedBytes is ", m.committedBytes, " but the arenas' marks add up to ",
                 committed);
         check(m.committedBytes <= m.limitBytes, "committedBytes ", m.committedBytes, " exceeds the limit ",
@@ -299,6 +321,7 @@ final class ObmallocWalk {
             nonFullPools.add(pool);
         }
         int cached = 0;
+        int held = 0;
         if (m.usedpools[szidx] == pool) {
             for (int i = 0; i < m.cacheCount[szidx]; i++) {
                 long b = m.cache[szidx * CACHE_SIZE + i];
@@ -310,7 +333,20 @@ final class ObmallocWalk {
                 cached++;
             }
         }
-        liveBlocks[szidx] += count - cached;
+        if (q.count() != 0) {
+            for (int i = 0; i < carved; i++) {
+                long b = pool + PoolHeader.SIZE + (long) i * size;
+                if (q.contains(b)) {
+                    if (state[i] != 0) {
+                        throw fail(where, ": quarantined block 0x", hex(b), " is ", state[i] == FREE_BLOCK ? "free" : "cached");
+                    }
+                    held++;
+                }
+            }
+            quarantinedBlocks += held;
+            quarantinedBytes += (long) held * size;
+        }
+        liveBlocks[szidx] += count - cached - held;
         return count > cached;
     }
 
@@ -391,8 +427,7 @@ final class ObmallocWalk {
                 }
             }
             usedPages += n;
-            largeRuns++;
-            largeBytes += (long) n << PAGE_SHIFT;
+            countRun(m.arenaAddress(a) + ((long) p << PAGE_SHIFT), (long) n << PAGE_SHIFT);
             p += n;
             end = p;
         }
@@ -411,9 +446,50 @@ final class ObmallocWalk {
             check(m.committedHigh[i] == ARENA_SIZE, "arena ", i, " of the huge run at ", a, " counts ",
                     m.committedHigh[i], " committed bytes");
         }
-        largeRuns++;
-        largeBytes += (long) n << ARENA_SHIFT;
+        countRun(m.arenaAddress(a), (long) n << ARENA_SHIFT);
         return a + n;
+    }
+
+    /** A large run found: in use, or freed into the quarantine. */
+    private void countRun(long block, long bytes) {
+        if (quarantined(block)) {
+            quarantinedBlocks++;
+            quarantinedBytes += bytes;
+        } else {
+            largeRuns++;
+            largeBytes += bytes;
+        }
+    }
+
+    /**
+     * Checks every quarantined block's poison (remembering the first write after free, as eviction
+     * does), then throws for the first one ever found.
+     */
+    private void verifyPoison() {
+        for (int i = 0; i < q.count(); i++) {
+            long b = q.block(i);
+            long off = b - m.base;
+            check(off >= 0 && off < m.limitBytes && q.size(i) > 0 && q.size(i) <= m.limitBytes - off,
+                    "quarantined block 0x", hex(b), " of ", q.size(i), " bytes is not inside the heap");
+            q.checkPoison(m.seg, off, b, q.size(i));
+        }
+        String waf = q.writeAfterFree();
+        if (waf != null) {
+            throw new IllegalStateException(waf);
+        }
+    }
+
+    private void verifyQuarantine() {
+        long bytes = 0;
+        for (int i = 0; i < q.count(); i++) {
+            check(q.contains(q.block(i)), "quarantined block 0x", hex(q.block(i)), " is missing from its set");
+            bytes += q.size(i);
+        }
+        check(bytes == q.bytes(), "the quarantine counts ", q.bytes(), " bytes but its blocks add up to ", bytes);
+        check(q.bytes() <= q.maxBytes(), "the quarantine holds ", q.bytes(), " bytes, over its limit ", q.maxBytes());
+        check(quarantinedBlocks == q.count() && quarantinedBytes == q.bytes(), "the quarantine holds ", q.count(),
+                " blocks of ", q.bytes(), " bytes but the walk found ", quarantinedBlocks, " of ", quarantinedBytes,
+                " among the blocks handed out");
     }
 
     private void verifyPageArenaList() {
@@ -433,7 +509,7 @@ final class ObmallocWalk {
         long smallBytes = 0;
         for (int c = 0; c < SizeClasses.NB_SMALL_SIZE_CLASSES; c++) {
             check(m.blocksInUse[c] == liveBlocks[c], "blocksInUse(", c, ") is ", m.blocksInUse[c], " but the pools hold ",
-                    liveBlocks[c], " blocks in use (not free, not cached)");
+                    liveBlocks[c], " blocks in use (not free, cached or quarantined)");
             smallBytes += liveBlocks[c] * SizeClasses.size(c);
         }
         check(m.largeRunsInUse == largeRuns, "largeRunsInUse is ", m.largeRunsInUse, " but the walk found ", largeRuns);

@@ -35,6 +35,8 @@ class ObmallocModelTest {
         final List<Long> live = new ArrayList<>();
         long liveBytes;
         int exhausted;
+        /** Whether programs run with a quarantine, poisoning blocks before they free them as the heap does. */
+        boolean quarantine;
 
         Program(long seed, long heapBytes, ReleasePolicy policy, long pretouch) {
             this.seed = seed;
@@ -81,7 +83,13 @@ class ObmallocModelTest {
             assertEquals(b, seg.get(JAVA_LONG, b - res.base() + 8), () -> "block 0x" + Long.toHexString(b)
                     + " was overwritten while in use: " + this);
             liveBytes -= m.usableSize(b);
+            if (quarantine) {
+                seg.asSlice(b - res.base(), m.usableSize(b)).fill(Obmalloc.DEAD_BYTE);
+            }
             m.free(b);
+            if (quarantine && m.quarantinedBytes() > 0) {
+                assertTrue(!m.isAllocated(b), () -> "0x" + Long.toHexString(b) + " was just freed: " + this);
+            }
         }
 
         void check() {
@@ -100,6 +108,15 @@ class ObmallocModelTest {
                     boolean growing = (step / 2000) % 2 == 0;
                     if (r < 2) {
                         m.trimCaches();
+                    } else if (quarantine && r < 4) {
+                        // Change the limit now and then: lower frees the oldest, 0 frees all, flush too.
+                        int what = rnd.nextInt(4);
+                        if (what == 0) {
+                            m.flushQuarantine();
+                        } else {
+                            m.setQuarantine(what == 1 ? 0 : rnd.nextInt(4 << 20));
+                            quarantine = true; // still poisoning: a later change may turn it on again
+                        }
                     } else if (live.isEmpty() || r < (growing ? 600 : 400)) {
                         malloc();
                     } else {
@@ -117,6 +134,10 @@ class ObmallocModelTest {
                     }
                 }
                 check();
+                if (quarantine) {
+                    m.flushQuarantine(); // what it holds keeps arenas, by design
+                    check();
+                }
                 assertEquals(0, m.arenasInUse(), "caches alone hold no arena: " + this);
             } finally {
                 res.close();
@@ -138,5 +159,18 @@ class ObmallocModelTest {
         new Program(seeds.nextLong(), 64L << 20, ReleasePolicy.FOOTPRINT, 0).run(30_000);
         new Program(seeds.nextLong(), 24L << 20, ReleasePolicy.FOOTPRINT, 3L << 20).run(30_000);
         new Program(seeds.nextLong(), 24L << 20, ReleasePolicy.LATENCY, 0).run(30_000);
+    }
+
+    @Test
+    void shouldVerifyAndListExactlyTheLiveBlocksWithTheQuarantineOn() {
+        long seed = Long.getLong("refheap.seed", System.nanoTime());
+        System.out.println("ObmallocModelTest quarantine seed " + seed + " (replay: -Drefheap.seed=" + seed + ")");
+        Random seeds = new Random(seed);
+        for (long limit : new long[] {64 * 1024, 2L << 20, 16L << 20}) {
+            Program p = new Program(seeds.nextLong(), 24L << 20, ReleasePolicy.FOOTPRINT, 0);
+            p.quarantine = true;
+            p.m.setQuarantine(limit);
+            p.run(20_000);
+        }
     }
 }

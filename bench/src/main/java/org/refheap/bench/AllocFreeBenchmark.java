@@ -49,6 +49,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@link StructType.Field#setLong}'s check), {@code obmalloc} calls the allocator under the heap
  * directly (no object header, no checks), {@code *LonePool} variants allocate in a size class whose
  * pool holds nothing else, so every free empties the pool and every allocation sets one up again.
+ * {@code refheapDebug} is the same loop in debug mode ({@code HeapConfig.withDebug(true)}: poisoned
+ * fresh and freed blocks, every address checked against the allocator, and freed blocks held in the
+ * allocator's quarantine once the heap turns it on), so it measures the blocks the quarantine cycles
+ * through, not one block reused.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -137,6 +141,15 @@ public class AllocFreeBenchmark {
         @Override
         HeapConfig config() {
             return HeapConfig.defaults().withPreTouchBytes(64L << 20);
+        }
+    }
+
+    /** Debug mode: poisoning, allocator-checked addresses, the quarantine. */
+    @State(Scope.Thread)
+    public static class DebugState extends RefheapState {
+        @Override
+        HeapConfig config() {
+            return HeapConfig.defaults().withDebug(true);
         }
     }
 
@@ -268,6 +281,15 @@ public class AllocFreeBenchmark {
 
     @Benchmark
     public long allocFree_refheapPretouched(PretouchedState s) {
+        long o = s.type.allocate();
+        s.a.setLong(o, VALUE);
+        s.heap.decref(o);
+        return o;
+    }
+
+    /** allocFree_refheap in debug mode: the price of PYTHONMALLOC=debug-style checking. */
+    @Benchmark
+    public long allocFree_refheapDebug(DebugState s) {
         long o = s.type.allocate();
         s.a.setLong(o, VALUE);
         s.heap.decref(o);
