@@ -81,6 +81,8 @@ public final class Heap implements AutoCloseable {
     /** Open heaps' ranges, only to say "that address belongs to heap #n" in an error message. */
     private static final List<Heap> OPEN = new ArrayList<>();
 
+    /** The most a debug heap's quarantine holds back: 64 MiB, or a quarter of the heap if smaller. */
+    static final long QUARANTINE_MAX = 64L << 20;
     static final byte CLEANBYTE = (byte) 0xCB;
     static final byte DEADBYTE = (byte) 0xDD;
     private static final long DEAD_WORD = 0xDDDDDDDDDDDDDDDDL;
@@ -186,6 +188,11 @@ public final class Heap implements AutoCloseable {
             this.base = reservation.base();
             this.limit = base + reservation.size();
             this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
+            if (debug) {
+                // Freed blocks are held back from reuse, so that a stale address keeps pointing at
+                // poisoned memory instead of at the next object (AddressSanitizer's quarantine).
+                alloc.setQuarantine(Math.min(config.maxBytes() / 4, QUARANTINE_MAX));
+            }
             this.typeArea = alloc.malloc(TYPE_AREA_SIZE);
             this.typeSlots = new byte[TYPE_AREA_SIZE >> 4];
             immortalBytes += alloc.usableSize(typeArea);

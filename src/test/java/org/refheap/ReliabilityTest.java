@@ -483,6 +483,51 @@ class ReliabilityTest {
     }
 
     @Test
+    void shouldCatchAStaleAddressAfterSameShapedReuseOnlyInDebugMode() {
+        Heap dbg = Heap.create(HeapConfig.defaults().withDebug(true));
+        try {
+            StructType pt = dbg.defineStruct("Point", MemoryLayout.structLayout(JAVA_LONG.withName("x")));
+            long p = pt.allocate();
+            dbg.decref(p);
+            List<Long> fresh = new ArrayList<>();
+            for (int i = 0; i < 10_000; i++) { // same size class, same header place: reuse would be silent
+                fresh.add(pt.allocate());
+            }
+            assertFalse(fresh.contains(p), "the quarantine keeps the freed block out of reuse");
+            assertThrows(UseAfterFreeException.class, () -> pt.field("x").getLong(p));
+            assertThrows(RefcountException.class, () -> dbg.decref(p));
+            fresh.forEach(dbg::decref);
+            dbg.verify();
+            assertEquals(0, dbg.liveObjects());
+        } finally {
+            dbg.close();
+        }
+        // The default mode hands the block straight back: a same-shaped reuse cannot be told apart.
+        StructType pt = heap.defineStruct("Point", MemoryLayout.structLayout(JAVA_LONG.withName("x")));
+        long p = pt.allocate();
+        heap.decref(p);
+        long q = pt.allocate();
+        assertEquals(p, q);
+        heap.decref(q);
+    }
+
+    @Test
+    void shouldReportAWriteAfterFreeInDebugMode() {
+        Heap dbg = Heap.create(HeapConfig.defaults().withDebug(true));
+        try {
+            StructType pt = dbg.defineStruct("Point", MemoryLayout.structLayout(JAVA_LONG.withName("x"),
+                    JAVA_LONG.withName("y")));
+            long p = pt.allocate();
+            dbg.decref(p);
+            dbg.putLong(p + 24, 7); // what a stale pointer in native code would do
+            HeapCorruptedException e = assertThrows(HeapCorruptedException.class, dbg::verify);
+            assertTrue(e.getMessage().contains("after"), e.getMessage());
+        } finally {
+            dbg.close();
+        }
+    }
+
+    @Test
     void shouldNotFreeWhatAFinalizerAllocatesAfterDroppingItsOwnReference() {
         long[] keep = {heap.newList()};
         long[] made = {0};
