@@ -6,7 +6,9 @@ import java.lang.foreign.AddressLayout;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.SequenceLayout;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.UnionLayout;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -93,18 +95,16 @@ public final class StructType {
             if (m instanceof PaddingLayout) {
                 continue;
             }
-            String fname = m.name().orElseThrow(() -> new IllegalArgumentException("struct type '" + name
-                    + "': the member at offset " + at + " has no name (use withName)"));
             if (!(m instanceof ValueLayout v)) {
-                throw new IllegalArgumentException("struct type '" + name + "': member '" + fname
-                        + "' is a " + m.getClass().getSimpleName() + "; only value and address members are supported");
+                throw new IllegalArgumentException("struct type '" + name + "': " + memberName(m, at) + " is "
+                        + shapeOf(m) + " (" + m + "); only value and address members are supported: declare"
+                        + " its parts as named members of the struct itself");
             }
+            String fname = m.name().orElseThrow(() -> new IllegalArgumentException("struct type '" + name
+                    + "': the " + v + " member at offset " + at + " has no name (use withName)"));
             int kind = kindOf(v, name, fname);
             if (kind == Field.REF) {
-                if (v.byteSize() != 8 || (at & 7) != 0) {
-                    throw new IllegalArgumentException("struct type '" + name + "': reference '" + fname
-                            + "' must be 8 bytes at an 8-aligned offset");
-                }
+                checkReference(v, name, fname, at);
                 refs.add(HEADER_SIZE + at);
             }
             for (Member seen : members) {
@@ -121,6 +121,39 @@ public final class StructType {
             st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind, m.swap));
         }
         return st;
+    }
+
+    /**
+     * A reference is read and written by the heap and the collector as one native-order word at an
+     * 8-aligned offset (objects are 16-aligned, so the offset decides); anything else is refused
+     * rather than swapped or split, as a reference must be loadable in one aligned access.
+     */
+    private static void checkReference(ValueLayout v, String type, String field, long at) {
+        if (v.byteSize() != 8) {
+            throw new IllegalArgumentException("struct type '" + type + "': reference '" + field + "' is "
+                    + v.byteSize() + " bytes; references are 8 bytes");
+        }
+        if ((at & 7) != 0) {
+            throw new IllegalArgumentException("struct type '" + type + "': reference '" + field + "' is at offset "
+                    + at + "; references must be at an 8-aligned offset (pad before it)");
+        }
+        if (v.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("struct type '" + type + "': reference '" + field + "' is declared "
+                    + v.order() + "; references are stored in native order (" + ByteOrder.nativeOrder() + ")");
+        }
+    }
+
+    private static String memberName(MemoryLayout m, long at) {
+        return m.name().map(n -> "member '" + n + "' at offset " + at).orElse("the unnamed member at offset " + at);
+    }
+
+    private static String shapeOf(MemoryLayout m) {
+        return switch (m) {
+            case SequenceLayout s -> "a sequence layout";
+            case UnionLayout u -> "a union layout";
+            case StructLayout s -> "a nested struct layout";
+            default -> "a " + m.getClass().getSimpleName();
+        };
     }
 
     private static int kindOf(ValueLayout v, String type, String field) {

@@ -179,4 +179,54 @@ class StructLayoutTest {
         assertHonoured("Big", ByteOrder.BIG_ENDIAN, false);
         assertHonoured("PackedBig", ByteOrder.BIG_ENDIAN, true);
     }
+
+    private IllegalArgumentException refused(String name, MemoryLayout... members) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> heap.defineStruct(name, MemoryLayout.structLayout(members)));
+        assertTrue(heap.type(name) == null, "a refused type must not be registered: " + name);
+        return e;
+    }
+
+    private static void assertMentions(IllegalArgumentException e, String... words) {
+        for (String w : words) {
+            assertTrue(e.getMessage().contains(w), "'" + w + "' not in: " + e.getMessage());
+        }
+    }
+
+    @Test
+    void shouldRefuseReferencesThatAreNotNativeOrder() {
+        assertMentions(refused("BigRef", ADDRESS.withOrder(FOREIGN).withName("next")),
+                "BigRef", "'next'", "native", FOREIGN.toString());
+    }
+
+    @Test
+    void shouldRefuseReferencesAtUnalignedOffsets() {
+        assertMentions(refused("OddRef", JAVA_BYTE.withName("tag"), ADDRESS.withByteAlignment(1).withName("next")),
+                "OddRef", "'next'", "offset 1", "8-aligned");
+        assertMentions(refused("HalfRef", JAVA_INT.withName("tag"), ADDRESS.withByteAlignment(4).withName("next")),
+                "HalfRef", "'next'", "offset 4", "8-aligned");
+        long before = heap.liveObjects();
+        // A reference declared with a small alignment is fine where it happens to sit 8-aligned.
+        StructType ok = heap.defineStruct("LooseRef", MemoryLayout.structLayout(JAVA_LONG.withName("tag"),
+                ADDRESS.withByteAlignment(1).withName("next")));
+        long a = ok.allocate();
+        long b = ok.allocate();
+        ok.field("next").setRef(a, b);
+        heap.decref(b);
+        heap.decref(a);
+        assertEquals(before, heap.liveObjects());
+    }
+
+    @Test
+    void shouldRefuseSequenceUnionAndNestedStructMembersByName() {
+        assertMentions(refused("Seq", JAVA_INT.withName("n"), MemoryLayout.sequenceLayout(4, JAVA_INT).withName("xs")),
+                "Seq", "'xs'", "sequence", "only value and address members");
+        assertMentions(refused("Uni", MemoryLayout.unionLayout(JAVA_INT.withName("i"), JAVA_FLOAT.withName("f"))
+                .withName("u")), "Uni", "'u'", "union");
+        assertMentions(refused("Nest", MemoryLayout.structLayout(JAVA_INT.withName("x"), JAVA_INT.withName("y"))
+                .withName("point")), "Nest", "'point'", "struct");
+        // Unnamed, the member is still described by what it is and where it is.
+        assertMentions(refused("SeqAnon", MemoryLayout.sequenceLayout(2, JAVA_LONG)), "SeqAnon", "sequence", "offset 0");
+        assertMentions(refused("Anon", JAVA_INT.withName("a"), JAVA_INT), "Anon", "offset 4", "withName");
+    }
 }
