@@ -13,9 +13,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_CHAR_UNALIGNED;
@@ -88,6 +90,8 @@ public final class StructType {
         }
         List<Member> members = new ArrayList<>();
         List<Long> refs = new ArrayList<>();
+        // A set, not a scan of the members so far: a scan made a 20,000-member layout take seconds.
+        Set<String> names = new HashSet<>();
         long offset = 0;
         for (MemoryLayout m : layout.memberLayouts()) {
             long at = offset;
@@ -107,10 +111,8 @@ public final class StructType {
                 checkReference(v, name, fname, at);
                 refs.add(HEADER_SIZE + at);
             }
-            for (Member seen : members) {
-                if (seen.name.equals(fname)) {
-                    throw new IllegalArgumentException("struct type '" + name + "': two members named '" + fname + "'");
-                }
+            if (!names.add(fname)) {
+                throw new IllegalArgumentException("struct type '" + name + "': two members named '" + fname + "'");
             }
             boolean swap = v.byteSize() > 1 && v.order() != ByteOrder.nativeOrder();
             members.add(new Member(fname, HEADER_SIZE + at, kind, swap));

@@ -229,4 +229,28 @@ class StructLayoutTest {
         assertMentions(refused("SeqAnon", MemoryLayout.sequenceLayout(2, JAVA_LONG)), "SeqAnon", "sequence", "offset 0");
         assertMentions(refused("Anon", JAVA_INT.withName("a"), JAVA_INT), "Anon", "offset 4", "withName");
     }
+
+    @Test
+    void shouldDefineAStructOfTwentyThousandMembers() {
+        int n = 20_000;
+        MemoryLayout[] members = new MemoryLayout[n];
+        for (int i = 0; i < n; i++) {
+            members[i] = (i % 4 == 0 ? ADDRESS : JAVA_LONG).withName("m" + i);
+        }
+        StructType wide = heap.defineStruct("Wide", MemoryLayout.structLayout(members));
+        assertEquals(n, wide.fields().size());
+        assertEquals(n / 4, wide.type().refOffsets().length);
+        long o = wide.allocate();
+        long p = wide.allocate();
+        wide.field("m19999").setLong(o, 42);
+        wide.field("m19996").setRef(o, p);
+        heap.decref(p);
+        assertEquals(42, wide.field("m19999").getLong(o));
+        assertEquals(16 + 8 * 19_999, wide.field("m19999").offset());
+        heap.decref(o);
+        assertEquals(0, heap.liveObjects());
+        MemoryLayout[] twice = members.clone();
+        twice[n - 1] = JAVA_LONG.withName("m0");
+        assertMentions(refused("Twice", twice), "Twice", "two members named 'm0'");
+    }
 }
