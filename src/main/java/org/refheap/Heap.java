@@ -575,6 +575,8 @@ public final class Heap implements AutoCloseable {
      * at least one reference is a container (it carries a GC head).
      *
      * @throws IllegalArgumentException when the name is taken or the layout cannot be stored
+     * @throws HeapExhaustedException when there is no room for the type's name; nothing is defined
+     *         then, and the name stays free
      */
     public StructType defineStruct(String name, StructLayout layout) {
         return defineStruct(name, layout, StructOptions.DEFAULT);
@@ -608,9 +610,18 @@ public final class Heap implements AutoCloseable {
         if (options.finalizer() != null) {
             flags |= FLAG_HAVE_FINALIZER;
         }
-        long t = newTypeObject(name, KIND_STRUCT, flags, HEADER_SIZE + payload, 0, st.refOffsets(), weaklistoffset,
-                options.finalizer());
-        putLong(t + TP_NAME, immortal(newStrNoCheck(name)));
+        // All or nothing: the name is the one allocation that can run out of memory, and the type is
+        // registered the moment newTypeObject returns, so the name comes first and goes if that fails.
+        long nameStr = newStrNoCheck(name);
+        long t;
+        try {
+            t = newTypeObject(name, KIND_STRUCT, flags, HEADER_SIZE + payload, 0, st.refOffsets(), weaklistoffset,
+                    options.finalizer());
+        } catch (RuntimeException e) {
+            decrefNoCheck(nameStr);
+            throw e;
+        }
+        putLong(t + TP_NAME, immortal(nameStr));
         st.bind(types[getInt(t + TP_ID)]);
         return st;
     }
