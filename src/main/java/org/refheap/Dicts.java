@@ -1,6 +1,7 @@
 package org.refheap;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static org.refheap.layout.BuiltinLayouts.*;
@@ -280,35 +281,108 @@ public final class Dicts {
 
     // ------------------------------------------------------------------ hashing and equality
 
-    /** The hash of a key by value; throws for unhashable keys (list, dict, tuples holding them). */
+    /**
+     * The hash of a key by value; throws for unhashable keys (list, dict, tuples holding them).
+     * A tuple's hash is {@code acc = 0x345678 + n}, then {@code acc = combine(acc, hash(item))} per
+     * item in order; nested tuples are walked with {@link #stack}, not Java recursion.
+     */
     long hash(long key) {
         long type = heap.getLong(key + TYPE);
-        switch (heap.getInt(type + TP_KIND)) {
+        int kind = heap.getInt(type + TP_KIND);
+        if (kind == KIND_TUPLE) {
+            return hashTuple(key);
+        }
+        if (kind == KIND_LIST || kind == KIND_DICT) {
+            throw unhashable(key, type, 0, key);
+        }
+        return hashAtom(key, kind);
+    }
+
+    /** The hash of a key that is not a tuple and is hashable. */
+    private long hashAtom(long key, int kind) {
+        switch (kind) {
             case KIND_INT:
                 return Hashing.mix(heap.getLong(key + VALUE));
             case KIND_FLOAT:
-                return Hashing.mix(heap.getLong(key + VALUE) ^ 0x5bd1e995L);
+                return hashFloat(key);
             case KIND_STR:
             case KIND_BYTES:
                 return heap.getLong(key + STR_HASH);
-            case KIND_TUPLE: {
-                long n = heap.getLong(key + TUPLE_SIZE);
-                long acc = 0x345678L + n;
-                for (long i = 0; i < n; i++) {
-                    acc = Hashing.combine(acc, hash(heap.getLong(key + TUPLE_ITEMS + 8 * i)));
-                }
-                return acc;
-            }
-            case KIND_LIST:
-            case KIND_DICT:
-                throw new WrongTypeException("unhashable type: '" + heap.typeName(type) + "' (key "
-                        + heap.describe(key) + ")");
             default:
                 return Hashing.mix(key);
         }
     }
 
-    /** Equality of two distinct key objects with equal hashes. */
+    private long hashFloat(long key) {
+        return Hashing.mix(heap.getLong(key + VALUE) ^ 0x5bd1e995L);
+    }
+
+    /**
+     * Frames of the walk over nested tuples, {@link #FRAME} longs each, shared by {@link #hashTuple}
+     * and {@link #tuplesEqual}: neither runs user code or calls the other, so one is never active
+     * while the other is. Kept across calls (grown, never shrunk) so that hashing a key allocates
+     * nothing once the deepest key seen fits; 16 levels fit from the start.
+     */
+    private long[] stack = new long[16 * FRAME];
+    private static final int FRAME = 3;
+
+    /** A frame of hashTuple: the tuple, the index of its next item, the hash so far. */
+    private long hashTuple(long root) {
+        long[] st = stack;
+        st[0] = root;
+        st[1] = 0;
+        st[2] = 0x345678L + heap.getLong(root + TUPLE_SIZE);
+        int sp = FRAME;
+        while (true) {
+            int top = sp - FRAME;
+            long t = st[top];
+            long i = st[top + 1];
+            if (i < heap.getLong(t + TUPLE_SIZE)) {
+                st[top + 1] = i + 1;
+                long item = heap.getLong(t + TUPLE_ITEMS + 8 * i);
+                long type = heap.getLong(item + TYPE);
+                int kind = heap.getInt(type + TP_KIND);
+                if (kind == KIND_TUPLE) {
+                    if (sp == st.length) {
+                        st = growStack();
+                    }
+                    st[sp] = item;
+                    st[sp + 1] = 0;
+                    st[sp + 2] = 0x345678L + heap.getLong(item + TUPLE_SIZE);
+                    sp += FRAME;
+                } else if (kind == KIND_LIST || kind == KIND_DICT) {
+                    throw unhashable(item, type, t, root); // nothing changed yet: the stack is scratch
+                } else {
+                    st[top + 2] = Hashing.combine(st[top + 2], hashAtom(item, kind));
+                }
+            } else {
+                long h = st[top + 2];
+                if (top == 0) {
+                    return h;
+                }
+                sp = top;
+                st[top - 1] = Hashing.combine(st[top - 1], h);
+            }
+        }
+    }
+
+    private long[] growStack() {
+        stack = Arrays.copyOf(stack, stack.length * 2);
+        return stack;
+    }
+
+    private WrongTypeException unhashable(long item, long type, long tuple, long key) {
+        String where = tuple == 0 ? "key " + heap.describe(item)
+                : "item " + heap.describe(item) + " of tuple " + (tuple == key ? "key " : "")
+                        + heap.describe(tuple) + (tuple == key ? "" : ", nested in key " + heap.describe(key));
+        return new WrongTypeException("unhashable type: '" + heap.typeName(type) + "' (" + where + ")");
+    }
+
+    /**
+     * Equality of two key objects with equal hashes: by value for int, float, str, bytes and tuples
+     * of them, by identity otherwise. Identity first at every level, as CPython's
+     * {@code PyObject_RichCompareBool}: a NaN is equal to itself in a tuple.
+     */
     boolean keysEqual(long a, long b) {
         if (a == b) {
             return true;
@@ -317,7 +391,13 @@ public final class Dicts {
         if (type != heap.getLong(b + TYPE)) {
             return false;
         }
-        switch (heap.getInt(type + TP_KIND)) {
+        int kind = heap.getInt(type + TP_KIND);
+        return kind == KIND_TUPLE ? tuplesEqual(a, b) : atomsEqual(a, b, kind);
+    }
+
+    /** Two distinct non-tuple objects of the same type. */
+    private boolean atomsEqual(long a, long b, int kind) {
+        switch (kind) {
             case KIND_INT:
                 return heap.getLong(a + VALUE) == heap.getLong(b + VALUE);
             case KIND_FLOAT:
@@ -333,20 +413,57 @@ public final class Dicts {
                 long bo = b + STR_DATA - heap.base;
                 return MemorySegment.mismatch(heap.seg, ao, ao + n, heap.seg, bo, bo + n) == -1;
             }
-            case KIND_TUPLE: {
-                long n = heap.getLong(a + TUPLE_SIZE);
-                if (n != heap.getLong(b + TUPLE_SIZE)) {
-                    return false;
-                }
-                for (long i = 0; i < n; i++) {
-                    if (!keysEqual(heap.getLong(a + TUPLE_ITEMS + 8 * i), heap.getLong(b + TUPLE_ITEMS + 8 * i))) {
-                        return false;
-                    }
-                }
-                return true;
-            }
             default:
                 return false;
+        }
+    }
+
+    /** A frame of tuplesEqual: the two tuples (of equal size) and the index of their next items. */
+    private boolean tuplesEqual(long a, long b) {
+        if (heap.getLong(a + TUPLE_SIZE) != heap.getLong(b + TUPLE_SIZE)) {
+            return false;
+        }
+        long[] st = stack;
+        st[0] = a;
+        st[1] = b;
+        st[2] = 0;
+        int sp = FRAME;
+        while (true) {
+            int top = sp - FRAME;
+            long ta = st[top];
+            long i = st[top + 2];
+            if (i < heap.getLong(ta + TUPLE_SIZE)) {
+                st[top + 2] = i + 1;
+                long x = heap.getLong(ta + TUPLE_ITEMS + 8 * i);
+                long y = heap.getLong(st[top + 1] + TUPLE_ITEMS + 8 * i);
+                if (x == y) {
+                    continue;
+                }
+                long type = heap.getLong(x + TYPE);
+                if (type != heap.getLong(y + TYPE)) {
+                    return false;
+                }
+                int kind = heap.getInt(type + TP_KIND);
+                if (kind == KIND_TUPLE) {
+                    if (heap.getLong(x + TUPLE_SIZE) != heap.getLong(y + TUPLE_SIZE)) {
+                        return false;
+                    }
+                    if (sp == st.length) {
+                        st = growStack();
+                    }
+                    st[sp] = x;
+                    st[sp + 1] = y;
+                    st[sp + 2] = 0;
+                    sp += FRAME;
+                } else if (!atomsEqual(x, y, kind)) {
+                    return false;
+                }
+            } else {
+                if (top == 0) {
+                    return true;
+                }
+                sp = top;
+            }
         }
     }
 
