@@ -17,7 +17,9 @@ import static org.refheap.layout.TypeLayout.*;
  * <p>Keys: int, float, str, bytes and tuples of those are compared and hashed by value, so two
  * different str objects with the same text find the same entry; struct instances, None and bools by
  * identity; lists and dicts are unhashable (as in Python). Unlike Python, {@code 1} and {@code 1.0}
- * (and {@code True}) are different keys.
+ * (and {@code True}) are different keys. As in Python, {@code 0.0} and {@code -0.0} are the same
+ * key, and a NaN key is found only through the very object stored (NaN equals nothing, but identity
+ * is tried first), in a tuple too. Tuples may nest to any depth.
  */
 public final class Dicts {
     private static final int MIN_SLOTS = 8;
@@ -313,8 +315,18 @@ public final class Dicts {
         }
     }
 
+    /**
+     * Equal floats hash equal: {@code -0.0 + 0.0} is {@code +0.0}, so the two zeros (which compare
+     * equal) share the bits of +0.0; every other value keeps its raw bits. A NaN equals nothing but
+     * itself, so it hashes by identity as in CPython 3.10+ (bpo-43475): NaN keys of the same bits
+     * then spread over the table instead of sharing one probe chain.
+     */
     private long hashFloat(long key) {
-        return Hashing.mix(heap.getLong(key + VALUE) ^ 0x5bd1e995L);
+        double v = heap.seg.get(JAVA_DOUBLE, key + VALUE - heap.base);
+        if (v != v) {
+            return Hashing.mix(key);
+        }
+        return Hashing.mix(Double.doubleToRawLongBits(v + 0.0) ^ 0x5bd1e995L);
     }
 
     /**

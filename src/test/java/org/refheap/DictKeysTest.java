@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Dict keys at the edges: tuples nested past any stack, unhashable items. */
+/** Dict keys at the edges: tuples nested past any stack, signed zeros, NaNs, unhashable items. */
 class DictKeysTest {
     private static final int DEEP = 100_000;
 
@@ -142,6 +142,63 @@ class DictKeysTest {
             long k = randomKey(rnd, 4);
             assertEquals(referenceHash(k), dicts.hash(k), "seed " + seed + ", key " + i);
             heap.decref(k);
+        }
+        assertEquals(0, heap.liveObjects());
+    }
+
+    @Test
+    void shouldFindZeroUnderMinusZero() {
+        long d = heap.newDict();
+        long zero = heap.newFloat(0.0);
+        long minusZero = heap.newFloat(-0.0);
+        assertTrue(dicts.keysEqual(zero, minusZero));
+        assertEquals(dicts.hash(zero), dicts.hash(minusZero), "equal keys must hash equal");
+        long v = heap.newStr("zero");
+        dicts.put(d, minusZero, v);
+        assertEquals(v, dicts.get(d, zero));
+        dicts.put(d, zero, heap.none());
+        assertEquals(1, dicts.size(d));
+        long t0 = heap.newTuple(zero, heap.none());
+        long t1 = heap.newTuple(minusZero, heap.none());
+        assertEquals(dicts.hash(t0), dicts.hash(t1));
+        dicts.put(d, t0, v);
+        assertEquals(v, dicts.get(d, t1));
+        assertTrue(dicts.remove(d, zero));
+        assertTrue(dicts.remove(d, t1));
+        assertEquals(0, dicts.size(d));
+        for (long o : new long[] {d, zero, minusZero, v, t0, t1}) {
+            heap.decref(o);
+        }
+        assertEquals(0, heap.liveObjects());
+    }
+
+    @Test
+    void shouldFindANaNKeyOnlyByIdentity() {
+        long d = heap.newDict();
+        long nan = heap.newFloat(Double.NaN);
+        long otherNan = heap.newFloat(Double.NaN);
+        long v = heap.newStr("nan");
+        // By identity (mix is a bijection): many NaN keys do not share one probe chain.
+        assertNotEquals(dicts.hash(nan), dicts.hash(otherNan));
+        dicts.put(d, nan, v);
+        assertEquals(v, dicts.get(d, nan), "the same NaN object is the same key");
+        assertEquals(0, dicts.get(d, otherNan), "NaN != NaN");
+        dicts.put(d, otherNan, v);
+        assertEquals(2, dicts.size(d));
+        // A tuple compares its items by identity first, so tuples holding the same NaN object are equal.
+        long t1 = heap.newTuple(nan);
+        long t2 = heap.newTuple(nan);
+        long t3 = heap.newTuple(otherNan);
+        dicts.put(d, t1, v);
+        assertEquals(v, dicts.get(d, t2));
+        assertEquals(0, dicts.get(d, t3));
+        assertTrue(dicts.remove(d, nan));
+        assertFalse(dicts.remove(d, nan));
+        assertTrue(dicts.remove(d, otherNan));
+        assertTrue(dicts.remove(d, t2));
+        assertEquals(0, dicts.size(d));
+        for (long o : new long[] {d, nan, otherNan, v, t1, t2, t3}) {
+            heap.decref(o);
         }
         assertEquals(0, heap.liveObjects());
     }
