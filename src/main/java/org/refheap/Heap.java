@@ -680,20 +680,24 @@ public final class Heap implements AutoCloseable {
         return obj == pyTrue;
     }
 
-    /** A new str holding {@code value} as UTF-8, its hash computed now and cached. */
+    /**
+     * A new str holding {@code value} as UTF-8, its hash computed now and cached. A lone surrogate
+     * is kept (as Python's {@code 'surrogatepass'}), so {@link #strValue} gives back exactly
+     * {@code value} and different strings are different keys; see {@link StrCodec}.
+     */
     public long newStr(String value) {
         checkOwner();
         return newStrNoCheck(value);
     }
 
     private long newStrNoCheck(String value) {
-        return newBytesLike(strType, value.getBytes(StandardCharsets.UTF_8));
+        return newBytesLike(strType, StrCodec.encode(value));
     }
 
     public String strValue(long obj) {
         checkOwner();
         checkType(obj, strType, "str");
-        return new String(bytesOf(obj), StandardCharsets.UTF_8);
+        return StrCodec.decode(bytesOf(obj));
     }
 
     public long newBytes(byte[] value) {
