@@ -23,9 +23,19 @@ import static org.refheap.layout.TypeLayout.*;
  */
 public final class Dicts {
     private static final int MIN_SLOTS = 8;
+    /** Longs per frame of {@link #stack}. */
+    private static final int FRAME = 3;
 
     private final Heap heap;
     private final long dictType;
+
+    /**
+     * Frames of the walk over nested tuples, {@link #FRAME} longs each, shared by {@link #hashTuple}
+     * and {@link #tuplesEqual}: neither runs user code or calls the other, so one is never active
+     * while the other is. Kept across calls (grown, never shrunk) so that hashing a key allocates
+     * nothing once the deepest key seen fits; 16 levels fit from the start.
+     */
+    private long[] stack = new long[16 * FRAME];
 
     Dicts(Heap heap) {
         this.heap = heap;
@@ -329,16 +339,7 @@ public final class Dicts {
         return Hashing.mix(Double.doubleToRawLongBits(v + 0.0) ^ 0x5bd1e995L);
     }
 
-    /**
-     * Frames of the walk over nested tuples, {@link #FRAME} longs each, shared by {@link #hashTuple}
-     * and {@link #tuplesEqual}: neither runs user code or calls the other, so one is never active
-     * while the other is. Kept across calls (grown, never shrunk) so that hashing a key allocates
-     * nothing once the deepest key seen fits; 16 levels fit from the start.
-     */
-    private long[] stack = new long[16 * FRAME];
-    private static final int FRAME = 3;
-
-    /** A frame of hashTuple: the tuple, the index of its next item, the hash so far. */
+    /** The hash of a tuple, depth first over {@link #stack}; a frame: the tuple, its next index, the hash so far. */
     private long hashTuple(long root) {
         long[] st = stack;
         st[0] = root;
@@ -430,7 +431,7 @@ public final class Dicts {
         }
     }
 
-    /** A frame of tuplesEqual: the two tuples (of equal size) and the index of their next items. */
+    /** Two distinct tuples, compared item by item over {@link #stack}; a frame: both tuples, their next index. */
     private boolean tuplesEqual(long a, long b) {
         if (heap.getLong(a + TUPLE_SIZE) != heap.getLong(b + TUPLE_SIZE)) {
             return false;

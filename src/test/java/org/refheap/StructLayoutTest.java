@@ -253,4 +253,34 @@ class StructLayoutTest {
         twice[n - 1] = JAVA_LONG.withName("m0");
         assertMentions(refused("Twice", twice), "Twice", "two members named 'm0'");
     }
+
+    @Test
+    void shouldReadAndWritePackedForeignOrderFieldsWithoutAllocating() {
+        StructType st = heap.defineStruct("Hot", layoutOf(FOREIGN, true));
+        long o = st.allocate();
+        StructType.Field i = st.field("int");
+        StructType.Field l = st.field("long");
+        StructType.Field c = st.field("char");
+        StructType.Field f = st.field("float");
+        StructType.Field d = st.field("double");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = 0;
+        long acc = 0;
+        for (int round = 0; round < 3; round++) { // the last round runs compiled code
+            long t0 = mx.getCurrentThreadAllocatedBytes();
+            for (int k = 0; k < 100_000; k++) {
+                i.setLong(o, k);
+                l.setLong(o, -k);
+                c.setLong(o, k);
+                f.setDouble(o, k * 0.5);
+                d.setDouble(o, k * 0.25);
+                acc += i.getLong(o) + l.getLong(o) + c.getLong(o) + (long) f.getDouble(o) + (long) d.getDouble(o);
+            }
+            allocated = mx.getCurrentThreadAllocatedBytes() - t0;
+        }
+        assertTrue(acc != 0);
+        assertTrue(allocated < 10_000, "bytes allocated by 1M field accesses: " + allocated);
+        heap.decref(o);
+    }
 }
