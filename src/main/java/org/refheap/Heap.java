@@ -680,11 +680,7 @@ public final class Heap implements AutoCloseable {
         return obj == pyTrue;
     }
 
-    /**
-     * A new str holding {@code value} as UTF-8, its hash computed now and cached. A lone surrogate
-     * is kept (as Python's {@code 'surrogatepass'}), so {@link #strValue} gives back exactly
-     * {@code value} and different strings are different keys; see {@link StrCodec}.
-     */
+    /** A new str holding {@code value} as UTF-8, its hash computed now and cached. */
     public long newStr(String value) {
         checkOwner();
         return newStrNoCheck(value);
@@ -694,6 +690,11 @@ public final class Heap implements AutoCloseable {
         return newBytesLike(strType, StrCodec.encode(value));
     }
 
+    /**
+     * The text of a str: exactly the String it was made from, lone surrogates included (StrCodec
+     * stores them as Python's {@code 'surrogatepass'} does), so different Java strings are always
+     * different strs and different keys.
+     */
     public String strValue(long obj) {
         checkOwner();
         checkType(obj, strType, "str");
