@@ -1,6 +1,7 @@
 package org.refheap;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static org.refheap.layout.BuiltinLayouts.*;
@@ -16,13 +17,25 @@ import static org.refheap.layout.TypeLayout.*;
  * <p>Keys: int, float, str, bytes and tuples of those are compared and hashed by value, so two
  * different str objects with the same text find the same entry; struct instances, None and bools by
  * identity; lists and dicts are unhashable (as in Python). Unlike Python, {@code 1} and {@code 1.0}
- * (and {@code True}) are different keys.
+ * (and {@code True}) are different keys. As in Python, {@code 0.0} and {@code -0.0} are the same
+ * key, and a NaN key is found only through the very object stored (NaN equals nothing, but identity
+ * is tried first), in a tuple too. Tuples may nest to any depth.
  */
 public final class Dicts {
     private static final int MIN_SLOTS = 8;
+    /** Longs per frame of {@link #stack}. */
+    private static final int FRAME = 3;
 
     private final Heap heap;
     private final long dictType;
+
+    /**
+     * Frames of the walk over nested tuples, {@link #FRAME} longs each, shared by {@link #hashTuple}
+     * and {@link #tuplesEqual}: neither runs user code or calls the other, so one is never active
+     * while the other is. Kept across calls (grown, never shrunk) so that hashing a key allocates
+     * nothing once the deepest key seen fits; 16 levels fit from the start.
+     */
+    private long[] stack = new long[16 * FRAME];
 
     Dicts(Heap heap) {
         this.heap = heap;
@@ -280,35 +293,109 @@ public final class Dicts {
 
     // ------------------------------------------------------------------ hashing and equality
 
-    /** The hash of a key by value; throws for unhashable keys (list, dict, tuples holding them). */
+    /**
+     * The hash of a key by value; throws for unhashable keys (list, dict, tuples holding them).
+     * A tuple's hash is {@code acc = 0x345678 + n}, then {@code acc = combine(acc, hash(item))} per
+     * item in order; nested tuples are walked with {@link #stack}, not Java recursion.
+     */
     long hash(long key) {
         long type = heap.getLong(key + TYPE);
-        switch (heap.getInt(type + TP_KIND)) {
+        int kind = heap.getInt(type + TP_KIND);
+        if (kind == KIND_TUPLE) {
+            return hashTuple(key);
+        }
+        if (kind == KIND_LIST || kind == KIND_DICT) {
+            throw unhashable(key, type, 0, key);
+        }
+        return hashAtom(key, kind);
+    }
+
+    /** The hash of a key that is not a tuple and is hashable. */
+    private long hashAtom(long key, int kind) {
+        switch (kind) {
             case KIND_INT:
                 return Hashing.mix(heap.getLong(key + VALUE));
             case KIND_FLOAT:
-                return Hashing.mix(heap.getLong(key + VALUE) ^ 0x5bd1e995L);
+                return hashFloat(key);
             case KIND_STR:
             case KIND_BYTES:
                 return heap.getLong(key + STR_HASH);
-            case KIND_TUPLE: {
-                long n = heap.getLong(key + TUPLE_SIZE);
-                long acc = 0x345678L + n;
-                for (long i = 0; i < n; i++) {
-                    acc = Hashing.combine(acc, hash(heap.getLong(key + TUPLE_ITEMS + 8 * i)));
-                }
-                return acc;
-            }
-            case KIND_LIST:
-            case KIND_DICT:
-                throw new WrongTypeException("unhashable type: '" + heap.typeName(type) + "' (key "
-                        + heap.describe(key) + ")");
             default:
                 return Hashing.mix(key);
         }
     }
 
-    /** Equality of two distinct key objects with equal hashes. */
+    /**
+     * Equal floats hash equal: {@code -0.0 + 0.0} is {@code +0.0}, so the two zeros (which compare
+     * equal) share the bits of +0.0; every other value keeps its raw bits. A NaN equals nothing but
+     * itself, so it hashes by identity as in CPython 3.10+ (bpo-43475): NaN keys of the same bits
+     * then spread over the table instead of sharing one probe chain.
+     */
+    private long hashFloat(long key) {
+        double v = heap.seg.get(JAVA_DOUBLE, key + VALUE - heap.base);
+        if (v != v) {
+            return Hashing.mix(key);
+        }
+        return Hashing.mix(Double.doubleToRawLongBits(v + 0.0) ^ 0x5bd1e995L);
+    }
+
+    /** The hash of a tuple, depth first over {@link #stack}; a frame: the tuple, its next index, the hash so far. */
+    private long hashTuple(long root) {
+        long[] st = stack;
+        st[0] = root;
+        st[1] = 0;
+        st[2] = 0x345678L + heap.getLong(root + TUPLE_SIZE);
+        int sp = FRAME;
+        while (true) {
+            int top = sp - FRAME;
+            long t = st[top];
+            long i = st[top + 1];
+            if (i < heap.getLong(t + TUPLE_SIZE)) {
+                st[top + 1] = i + 1;
+                long item = heap.getLong(t + TUPLE_ITEMS + 8 * i);
+                long type = heap.getLong(item + TYPE);
+                int kind = heap.getInt(type + TP_KIND);
+                if (kind == KIND_TUPLE) {
+                    if (sp == st.length) {
+                        st = growStack();
+                    }
+                    st[sp] = item;
+                    st[sp + 1] = 0;
+                    st[sp + 2] = 0x345678L + heap.getLong(item + TUPLE_SIZE);
+                    sp += FRAME;
+                } else if (kind == KIND_LIST || kind == KIND_DICT) {
+                    throw unhashable(item, type, t, root); // nothing changed yet: the stack is scratch
+                } else {
+                    st[top + 2] = Hashing.combine(st[top + 2], hashAtom(item, kind));
+                }
+            } else {
+                long h = st[top + 2];
+                if (top == 0) {
+                    return h;
+                }
+                sp = top;
+                st[top - 1] = Hashing.combine(st[top - 1], h);
+            }
+        }
+    }
+
+    private long[] growStack() {
+        stack = Arrays.copyOf(stack, stack.length * 2);
+        return stack;
+    }
+
+    private WrongTypeException unhashable(long item, long type, long tuple, long key) {
+        String where = tuple == 0 ? "key " + heap.describe(item)
+                : "item " + heap.describe(item) + " of tuple " + (tuple == key ? "key " : "")
+                        + heap.describe(tuple) + (tuple == key ? "" : ", nested in key " + heap.describe(key));
+        return new WrongTypeException("unhashable type: '" + heap.typeName(type) + "' (" + where + ")");
+    }
+
+    /**
+     * Equality of two key objects with equal hashes: by value for int, float, str, bytes and tuples
+     * of them, by identity otherwise. Identity first at every level, as CPython's
+     * {@code PyObject_RichCompareBool}: a NaN is equal to itself in a tuple.
+     */
     boolean keysEqual(long a, long b) {
         if (a == b) {
             return true;
@@ -317,7 +404,13 @@ public final class Dicts {
         if (type != heap.getLong(b + TYPE)) {
             return false;
         }
-        switch (heap.getInt(type + TP_KIND)) {
+        int kind = heap.getInt(type + TP_KIND);
+        return kind == KIND_TUPLE ? tuplesEqual(a, b) : atomsEqual(a, b, kind);
+    }
+
+    /** Two distinct non-tuple objects of the same type. */
+    private boolean atomsEqual(long a, long b, int kind) {
+        switch (kind) {
             case KIND_INT:
                 return heap.getLong(a + VALUE) == heap.getLong(b + VALUE);
             case KIND_FLOAT:
@@ -333,20 +426,57 @@ public final class Dicts {
                 long bo = b + STR_DATA - heap.base;
                 return MemorySegment.mismatch(heap.seg, ao, ao + n, heap.seg, bo, bo + n) == -1;
             }
-            case KIND_TUPLE: {
-                long n = heap.getLong(a + TUPLE_SIZE);
-                if (n != heap.getLong(b + TUPLE_SIZE)) {
-                    return false;
-                }
-                for (long i = 0; i < n; i++) {
-                    if (!keysEqual(heap.getLong(a + TUPLE_ITEMS + 8 * i), heap.getLong(b + TUPLE_ITEMS + 8 * i))) {
-                        return false;
-                    }
-                }
-                return true;
-            }
             default:
                 return false;
+        }
+    }
+
+    /** Two distinct tuples, compared item by item over {@link #stack}; a frame: both tuples, their next index. */
+    private boolean tuplesEqual(long a, long b) {
+        if (heap.getLong(a + TUPLE_SIZE) != heap.getLong(b + TUPLE_SIZE)) {
+            return false;
+        }
+        long[] st = stack;
+        st[0] = a;
+        st[1] = b;
+        st[2] = 0;
+        int sp = FRAME;
+        while (true) {
+            int top = sp - FRAME;
+            long ta = st[top];
+            long i = st[top + 2];
+            if (i < heap.getLong(ta + TUPLE_SIZE)) {
+                st[top + 2] = i + 1;
+                long x = heap.getLong(ta + TUPLE_ITEMS + 8 * i);
+                long y = heap.getLong(st[top + 1] + TUPLE_ITEMS + 8 * i);
+                if (x == y) {
+                    continue;
+                }
+                long type = heap.getLong(x + TYPE);
+                if (type != heap.getLong(y + TYPE)) {
+                    return false;
+                }
+                int kind = heap.getInt(type + TP_KIND);
+                if (kind == KIND_TUPLE) {
+                    if (heap.getLong(x + TUPLE_SIZE) != heap.getLong(y + TUPLE_SIZE)) {
+                        return false;
+                    }
+                    if (sp == st.length) {
+                        st = growStack();
+                    }
+                    st[sp] = x;
+                    st[sp + 1] = y;
+                    st[sp + 2] = 0;
+                    sp += FRAME;
+                } else if (!atomsEqual(x, y, kind)) {
+                    return false;
+                }
+            } else {
+                if (top == 0) {
+                    return true;
+                }
+                sp = top;
+            }
         }
     }
 

@@ -711,6 +711,8 @@ public final class Heap implements AutoCloseable {
      * at least one reference is a container (it carries a GC head).
      *
      * @throws IllegalArgumentException when the name is taken or the layout cannot be stored
+     * @throws HeapExhaustedException when there is no room for the type's name; nothing is defined
+     *         then, and the name stays free
      */
     public StructType defineStruct(String name, StructLayout layout) {
         return defineStruct(name, layout, StructOptions.DEFAULT);
@@ -744,9 +746,18 @@ public final class Heap implements AutoCloseable {
         if (options.finalizer() != null) {
             flags |= FLAG_HAVE_FINALIZER;
         }
-        long t = newTypeObject(name, KIND_STRUCT, flags, HEADER_SIZE + payload, 0, st.refOffsets(), weaklistoffset,
-                options.finalizer());
-        putLong(t + TP_NAME, immortal(newStrNoCheck(name)));
+        // All or nothing: the name is the one allocation that can run out of memory, and the type is
+        // registered the moment newTypeObject returns, so the name comes first and goes if that fails.
+        long nameStr = newStrNoCheck(name);
+        long t;
+        try {
+            t = newTypeObject(name, KIND_STRUCT, flags, HEADER_SIZE + payload, 0, st.refOffsets(), weaklistoffset,
+                    options.finalizer());
+        } catch (RuntimeException e) {
+            decrefNoCheck(nameStr);
+            throw e;
+        }
+        putLong(t + TP_NAME, immortal(nameStr));
         st.bind(types[getInt(t + TP_ID)]);
         return st;
     }
@@ -812,13 +823,18 @@ public final class Heap implements AutoCloseable {
     }
 
     private long newStrNoCheck(String value) {
-        return newBytesLike(strType, value.getBytes(StandardCharsets.UTF_8));
+        return newBytesLike(strType, StrCodec.encode(value));
     }
 
+    /**
+     * The text of a str: exactly the String it was made from, lone surrogates included (StrCodec
+     * stores them as Python's {@code 'surrogatepass'} does), so different Java strings are always
+     * different strs and different keys.
+     */
     public String strValue(long obj) {
         checkOwner();
         checkType(obj, strType, "str");
-        return new String(bytesOf(obj), StandardCharsets.UTF_8);
+        return StrCodec.decode(bytesOf(obj));
     }
 
     public long newBytes(byte[] value) {

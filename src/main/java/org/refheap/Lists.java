@@ -11,7 +11,8 @@ import static org.refheap.layout.BuiltinLayouts.LIST_SIZE;
  * Operations on list objects, by address. A list holds counted references to objects (never NULL:
  * store {@link Heap#none()} for "nothing"); its items live in a separate raw block that grows by
  * CPython's rule (about 1/8 over the need, so appends are amortised O(1)) and shrinks when less than
- * half is used. Get one from {@link Heap#lists()}.
+ * half is used (if the heap has room for the smaller block: a removal never fails for want of
+ * memory). Get one from {@link Heap#lists()}.
  */
 public final class Lists {
     private final Heap heap;
@@ -173,7 +174,21 @@ public final class Lists {
                 heap.freeRaw(items);
             }
         } else if (allocated >= 16 && newsize < allocated >> 1) {
-            reallocate(list, (newsize + (newsize >> 3) + 6) & ~3L, newsize);
+            shrink(list, (newsize + (newsize >> 3) + 6) & ~3L, newsize);
+        }
+    }
+
+    /**
+     * Best effort: shrinking only gives memory back, and by the time it runs the item is already out
+     * of the list, so a full heap must not make the removal fail (the item would be lost, its count
+     * never dropped). reallocate changes nothing when its allocation throws, so the larger block
+     * simply stays; a later removal tries again.
+     */
+    private void shrink(long list, long allocated, long keep) {
+        try {
+            reallocate(list, allocated, keep);
+        } catch (HeapExhaustedException e) {
+            // Keep the larger block.
         }
     }
 

@@ -4,22 +4,28 @@ import org.refheap.alloc.SizeClasses;
 
 import java.lang.foreign.AddressLayout;
 import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.SequenceLayout;
 import java.lang.foreign.StructLayout;
+import java.lang.foreign.UnionLayout;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_CHAR;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+import static java.lang.foreign.ValueLayout.JAVA_CHAR_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
 import static org.refheap.layout.ObjectLayout.HEADER_SIZE;
 
@@ -37,6 +43,10 @@ import static org.refheap.layout.ObjectLayout.HEADER_SIZE;
  *
  * A weakly referenceable type ({@link StructOptions#weakrefable()}) has one more hidden 8-byte slot
  * after the layout, heading the list of weakrefs to the object.
+ *
+ * <p>Data members are stored exactly as declared: packed ones (alignment below their size) at any
+ * offset, and in their declared byte order, so an FFM view of the payload with the same layout reads
+ * what the fields wrote.
  *
  * <p>Fields are reached through {@link Field} handles resolved once by name: each access checks the
  * object is a live instance of this type (two reads and a compare) and allocates nothing.
@@ -76,10 +86,12 @@ public final class StructType {
         if (layout.byteSize() > (1L << 30)) {
             throw new IllegalArgumentException("struct type '" + name + "' is too large: " + layout.byteSize() + " bytes");
         }
-        record Member(String name, long offset, int kind) {
+        record Member(String name, long offset, int kind, boolean swap) {
         }
         List<Member> members = new ArrayList<>();
         List<Long> refs = new ArrayList<>();
+        // A set, not a scan of the members so far: a scan made a 20,000-member layout take seconds.
+        Set<String> names = new HashSet<>();
         long offset = 0;
         for (MemoryLayout m : layout.memberLayouts()) {
             long at = offset;
@@ -87,33 +99,63 @@ public final class StructType {
             if (m instanceof PaddingLayout) {
                 continue;
             }
-            String fname = m.name().orElseThrow(() -> new IllegalArgumentException("struct type '" + name
-                    + "': the member at offset " + at + " has no name (use withName)"));
             if (!(m instanceof ValueLayout v)) {
-                throw new IllegalArgumentException("struct type '" + name + "': member '" + fname
-                        + "' is a " + m.getClass().getSimpleName() + "; only value and address members are supported");
+                throw new IllegalArgumentException("struct type '" + name + "': " + memberName(m, at) + " is "
+                        + shapeOf(m) + " (" + m + "); only value and address members are supported: declare"
+                        + " its parts as named members of the struct itself");
             }
+            String fname = m.name().orElseThrow(() -> new IllegalArgumentException("struct type '" + name
+                    + "': the " + v + " member at offset " + at + " has no name (use withName)"));
             int kind = kindOf(v, name, fname);
             if (kind == Field.REF) {
-                if (v.byteSize() != 8 || (at & 7) != 0) {
-                    throw new IllegalArgumentException("struct type '" + name + "': reference '" + fname
-                            + "' must be 8 bytes at an 8-aligned offset");
-                }
+                checkReference(v, name, fname, at);
                 refs.add(HEADER_SIZE + at);
             }
-            for (Member seen : members) {
-                if (seen.name.equals(fname)) {
-                    throw new IllegalArgumentException("struct type '" + name + "': two members named '" + fname + "'");
-                }
+            if (!names.add(fname)) {
+                throw new IllegalArgumentException("struct type '" + name + "': two members named '" + fname + "'");
             }
-            members.add(new Member(fname, HEADER_SIZE + at, kind));
+            boolean swap = v.byteSize() > 1 && v.order() != ByteOrder.nativeOrder();
+            members.add(new Member(fname, HEADER_SIZE + at, kind, swap));
         }
         StructType st = new StructType(heap, name, layout, payloadBytes, refs.stream().mapToLong(Long::longValue).toArray(),
                 new LinkedHashMap<>());
         for (Member m : members) {
-            st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind));
+            st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind, m.swap));
         }
         return st;
+    }
+
+    /**
+     * A reference is read and written by the heap and the collector as one native-order word at an
+     * 8-aligned offset (objects are 16-aligned, so the offset decides); anything else is refused
+     * rather than swapped or split, as a reference must be loadable in one aligned access.
+     */
+    private static void checkReference(ValueLayout v, String type, String field, long at) {
+        if (v.byteSize() != 8) {
+            throw new IllegalArgumentException("struct type '" + type + "': reference '" + field + "' is "
+                    + v.byteSize() + " bytes; references are 8 bytes");
+        }
+        if ((at & 7) != 0) {
+            throw new IllegalArgumentException("struct type '" + type + "': reference '" + field + "' is at offset "
+                    + at + "; references must be at an 8-aligned offset (pad before it)");
+        }
+        if (v.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("struct type '" + type + "': reference '" + field + "' is declared "
+                    + v.order() + "; references are stored in native order (" + ByteOrder.nativeOrder() + ")");
+        }
+    }
+
+    private static String memberName(MemoryLayout m, long at) {
+        return m.name().map(n -> "member '" + n + "' at offset " + at).orElse("the unnamed member at offset " + at);
+    }
+
+    private static String shapeOf(MemoryLayout m) {
+        return switch (m) {
+            case SequenceLayout s -> "a sequence layout";
+            case UnionLayout u -> "a union layout";
+            case StructLayout s -> "a nested struct layout";
+            default -> "a " + m.getClass().getSimpleName();
+        };
     }
 
     private static int kindOf(ValueLayout v, String type, String field) {
@@ -211,6 +253,12 @@ public final class StructType {
     /**
      * One member of the struct. Integral members read and write as {@code long} (narrowed on
      * write), floating ones as {@code double}, ADDRESS members as references.
+     *
+     * <p>Data members are read and written with the {@code *_UNALIGNED} layouts whatever their
+     * declared alignment: a packed member may sit at any offset, and on x86-64 and AArch64 an
+     * unaligned access costs the same as an aligned one (the aligned layouts only add a check). A
+     * member declared in the other byte order is byte-swapped ({@code Integer.reverseBytes} and
+     * friends, which compile to one {@code bswap}/{@code rev}).
      */
     public final class Field {
         static final int LONG = 0;
@@ -226,11 +274,17 @@ public final class StructType {
         final String name;
         final long offset;
         final int kind;
+        /**
+         * The member is declared in the other byte order: values are swapped on the way in and out.
+         * A flag rather than a per-field layout keeps every access on the same static layouts.
+         */
+        final boolean swap;
 
-        Field(String name, long offset, int kind) {
+        Field(String name, long offset, int kind, boolean swap) {
             this.name = name;
             this.offset = offset;
             this.kind = kind;
+            this.swap = swap;
         }
 
         public String name() {
@@ -250,57 +304,91 @@ public final class StructType {
             check(obj);
             long a = obj + offset - heap.base;
             if (kind == LONG) {
-                return heap.seg.get(Heap.LONG, a);
+                long v = heap.seg.get(JAVA_LONG_UNALIGNED, a);
+                return swap ? Long.reverseBytes(v) : v;
             }
             return getNarrow(a);
         }
 
         private long getNarrow(long a) {
-            return switch (kind) {
-                case INT -> heap.seg.get(JAVA_INT, a);
-                case SHORT -> heap.seg.get(JAVA_SHORT, a);
-                case BYTE -> heap.seg.get(JAVA_BYTE, a);
-                case CHAR -> heap.seg.get(JAVA_CHAR, a);
-                default -> throw kindMismatch("an integral");
-            };
+            MemorySegment s = heap.seg;
+            switch (kind) {
+                case INT: {
+                    int v = s.get(JAVA_INT_UNALIGNED, a);
+                    return swap ? Integer.reverseBytes(v) : v;
+                }
+                case SHORT: {
+                    short v = s.get(JAVA_SHORT_UNALIGNED, a);
+                    return swap ? Short.reverseBytes(v) : v;
+                }
+                case BYTE:
+                    return s.get(JAVA_BYTE, a);
+                case CHAR: {
+                    char v = s.get(JAVA_CHAR_UNALIGNED, a);
+                    return swap ? Character.reverseBytes(v) : v;
+                }
+                default:
+                    throw kindMismatch("an integral");
+            }
         }
 
         public void setLong(long obj, long value) {
             check(obj);
             long a = obj + offset - heap.base;
             if (kind == LONG) {
-                heap.seg.set(Heap.LONG, a, value);
+                heap.seg.set(JAVA_LONG_UNALIGNED, a, swap ? Long.reverseBytes(value) : value);
             } else {
                 setNarrow(a, value);
             }
         }
 
         private void setNarrow(long a, long value) {
+            MemorySegment s = heap.seg;
             switch (kind) {
-                case INT -> heap.seg.set(JAVA_INT, a, (int) value);
-                case SHORT -> heap.seg.set(JAVA_SHORT, a, (short) value);
-                case BYTE -> heap.seg.set(JAVA_BYTE, a, (byte) value);
-                case CHAR -> heap.seg.set(JAVA_CHAR, a, (char) value);
+                case INT -> s.set(JAVA_INT_UNALIGNED, a, swap ? Integer.reverseBytes((int) value) : (int) value);
+                case SHORT -> s.set(JAVA_SHORT_UNALIGNED, a, swap ? Short.reverseBytes((short) value) : (short) value);
+                case BYTE -> s.set(JAVA_BYTE, a, (byte) value);
+                case CHAR -> s.set(JAVA_CHAR_UNALIGNED, a, swap ? Character.reverseBytes((char) value) : (char) value);
                 default -> throw kindMismatch("an integral");
             }
         }
 
+        /** Floating members of the other byte order are swapped as their raw bits: a NaN keeps its payload. */
         public double getDouble(long obj) {
             check(obj);
             long a = obj + offset - heap.base;
-            return switch (kind) {
-                case DOUBLE -> heap.seg.get(JAVA_DOUBLE, a);
-                case FLOAT -> heap.seg.get(JAVA_FLOAT, a);
-                default -> throw kindMismatch("a floating-point");
-            };
+            MemorySegment s = heap.seg;
+            switch (kind) {
+                case DOUBLE:
+                    return swap ? Double.longBitsToDouble(Long.reverseBytes(s.get(JAVA_LONG_UNALIGNED, a)))
+                            : s.get(JAVA_DOUBLE_UNALIGNED, a);
+                case FLOAT:
+                    return swap ? Float.intBitsToFloat(Integer.reverseBytes(s.get(JAVA_INT_UNALIGNED, a)))
+                            : s.get(JAVA_FLOAT_UNALIGNED, a);
+                default:
+                    throw kindMismatch("a floating-point");
+            }
         }
 
         public void setDouble(long obj, double value) {
             check(obj);
             long a = obj + offset - heap.base;
+            MemorySegment s = heap.seg;
             switch (kind) {
-                case DOUBLE -> heap.seg.set(JAVA_DOUBLE, a, value);
-                case FLOAT -> heap.seg.set(JAVA_FLOAT, a, (float) value);
+                case DOUBLE -> {
+                    if (swap) {
+                        s.set(JAVA_LONG_UNALIGNED, a, Long.reverseBytes(Double.doubleToRawLongBits(value)));
+                    } else {
+                        s.set(JAVA_DOUBLE_UNALIGNED, a, value);
+                    }
+                }
+                case FLOAT -> {
+                    if (swap) {
+                        s.set(JAVA_INT_UNALIGNED, a, Integer.reverseBytes(Float.floatToRawIntBits((float) value)));
+                    } else {
+                        s.set(JAVA_FLOAT_UNALIGNED, a, (float) value);
+                    }
+                }
                 default -> throw kindMismatch("a floating-point");
             }
         }
