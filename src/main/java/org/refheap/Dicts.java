@@ -62,7 +62,7 @@ public final class Dicts {
     /** The value stored under {@code key}: a borrowed reference, or 0 when the key is absent. */
     public long get(long dict, long key) {
         check(dict);
-        heap.checkValue(key, dict);
+        heap.checkKey(key, dict);
         long h = hash(key);
         if (heap.getLong(dict + DICT_TABLE) == 0) {
             return 0;
@@ -73,7 +73,7 @@ public final class Dicts {
 
     public boolean containsKey(long dict, long key) {
         check(dict);
-        heap.checkValue(key, dict);
+        heap.checkKey(key, dict);
         long h = hash(key);
         return heap.getLong(dict + DICT_TABLE) != 0 && lookup(dict, key, h) >= 0;
     }
@@ -123,7 +123,7 @@ public final class Dicts {
     /** {@code del d[key]}: removes the entry and decrefs its key and value. False when absent. */
     public boolean remove(long dict, long key) {
         check(dict);
-        heap.checkValue(key, dict);
+        heap.checkKey(key, dict);
         long h = hash(key);
         if (heap.getLong(dict + DICT_TABLE) == 0) {
             return false;

@@ -6,7 +6,6 @@ import org.refheap.memory.Reservation;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.foreign.StructLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -140,11 +139,13 @@ public final class Heap implements AutoCloseable {
     final long emptyTuple;
 
     /**
-     * Type objects live in one 1 MiB run of their own, bump allocated and never freed, with a Java-side
-     * map of where each starts: "is this a type object?" (asked on every checked access, of the
-     * object's ob_type) is then a range check and an array load, exact, with no native read.
+     * Type objects live in one 512 KiB run of their own, bump allocated and never freed, with a
+     * Java-side map of where each starts: "is this a type object?" (asked on every checked access, of
+     * the object's ob_type) is then a range check and an array load, exact, with no native read. Half
+     * a page arena, so that even the smallest heap keeps room for runs over 512 bytes; some two
+     * thousand struct types fit.
      */
-    private static final int TYPE_AREA_SIZE = 1 << 20;
+    private static final int TYPE_AREA_SIZE = 1 << 19;
     private final long typeArea;
     /** Per 16 bytes of the type area: 0, or for a type object's start TYPE_SLOT | HAVE_GC? | kind. */
     private final byte[] typeSlots;
@@ -1013,6 +1014,7 @@ public final class Heap implements AutoCloseable {
 
     /** The type named {@code name}, or null. */
     public PyType type(String name) {
+        checkOwner();
         return typesByName.get(name);
     }
 
@@ -1236,6 +1238,15 @@ public final class Heap implements AutoCloseable {
         long rc = liveCount(value);
         if (rc <= 0) {
             throw cannotStore(value, rc, container);
+        }
+    }
+
+    /** Checks a key looked up in {@code dict} (get, contains, remove): a live object of this heap. */
+    void checkKey(long key, long dict) {
+        long rc = liveCount(key);
+        if (rc <= 0) {
+            throw new NotAnObjectException("cannot look up a key in " + describe(dict) + ": "
+                    + badObject(key, rc).getMessage());
         }
     }
 

@@ -264,7 +264,7 @@ class HeapTest {
         assertEquals(101.25, order.field("price").getDouble(o));
         assertEquals(16 + 8, order.field("qty").offset());
         assertTrue(order.type().isContainer());
-        assertFalse(node.type().isContainer() && false);
+        assertTrue(node.type().isContainer(), "Node has references: it carries a GC head");
         assertThrows(IllegalArgumentException.class, () -> order.field("nope"));
         assertThrows(IllegalArgumentException.class, () -> heap.defineStruct("Order", MemoryLayout.structLayout(JAVA_LONG.withName("x"))));
         assertThrows(WrongTypeException.class, () -> order.field("price").setLong(o, 1));
@@ -294,14 +294,21 @@ class HeapTest {
     void shouldFailClearlyWhenTheHeapIsFullAndStayConsistent() {
         try (Heap small = Heap.create(HeapConfig.defaults().withMaxBytes(4L << 20))) {
             long list = small.newList();
+            long[] held = {0}; // the str the loop owns when the heap runs out (if the append failed)
             HeapExhaustedException e = assertThrows(HeapExhaustedException.class, () -> {
                 while (true) {
-                    long s = small.newStr("a string that takes some room in the heap");
-                    small.lists().append(list, s);
-                    small.decref(s);
+                    held[0] = small.newStr("a string that takes some room in the heap");
+                    small.lists().append(list, held[0]);
+                    small.decref(held[0]);
+                    held[0] = 0;
                 }
             });
             assertTrue(e.getMessage().contains(Long.toString(4L << 20)), e.getMessage());
+            if (held[0] != 0) {
+                assertEquals(1, small.getrefcount(held[0]), "a failed append takes no reference");
+                small.decref(held[0]);
+            }
+            small.verify();
             long n = small.lists().size(list);
             assertEquals(n + 1, small.liveObjects());
             small.decref(list);
