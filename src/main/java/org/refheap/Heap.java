@@ -138,26 +138,10 @@ public final class Heap implements AutoCloseable {
     private final long[] smallInts = new long[NSMALLNEGINTS + NSMALLPOSINTS];
     final long emptyTuple;
 
-    /**
-     * Type objects live in one 512 KiB run of their own, bump allocated and never freed, with a
-     * Java-side map of where each starts: "is this a type object?" (asked on every checked access, of
-     * the object's ob_type) is then a range check and an array load, exact, with no native read. Half
-     * a page arena, so that even the smallest heap keeps room for runs over 512 bytes; some two
-     * thousand struct types fit.
-     */
-    private static final int TYPE_AREA_SIZE = 1 << 19;
-    private final long typeArea;
-    /** Per 16 bytes of the type area: 0, or for a type object's start TYPE_SLOT | HAVE_GC? | kind. */
-    private final byte[] typeSlots;
-    static final int TYPE_SLOT = 0x80;
-    static final int SLOT_GC = 0x40;
-    static final int SLOT_KIND = 0x3f;
-    private long typeTop;
-
-    // Java-side type table, indexed by tp_id.
-    private PyType[] types = new PyType[16];
-    private int typeCount;
-    private final Map<String, PyType> typesByName = new LinkedHashMap<>();
+    /** The type objects and their Java-side table. */
+    private final TypeArea typeArea;
+    static final int SLOT_GC = TypeArea.SLOT_GC;
+    static final int SLOT_KIND = TypeArea.SLOT_KIND;
 
     // Figures.
     private long liveObjects;
@@ -194,13 +178,11 @@ public final class Heap implements AutoCloseable {
                 // poisoned memory instead of at the next object (AddressSanitizer's quarantine).
                 alloc.setQuarantine(Math.min(config.maxBytes() / 4, QUARANTINE_MAX));
             }
-            this.typeArea = alloc.malloc(TYPE_AREA_SIZE);
-            this.typeSlots = new byte[TYPE_AREA_SIZE >> 4];
-            immortalBytes += alloc.usableSize(typeArea);
+            this.typeArea = new TypeArea(this, alloc.malloc(TypeArea.SIZE));
+            immortalBytes += alloc.usableSize(typeArea.block());
 
             // Bootstrap: `type` is its own type; names come once str exists.
             typeType = newTypeObject("type", KIND_TYPE, FLAG_IMMUTABLE, TP_REFOFFS, 8, NO_REFS, 0, null);
-            putLong(typeType + TYPE, typeType);
             noneType = newTypeObject("NoneType", KIND_NONE, FLAG_IMMUTABLE, HEADER_SIZE, 0, NO_REFS, 0, null);
             boolType = newTypeObject("bool", KIND_BOOL, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
             intType = newTypeObject("int", KIND_INT, FLAG_IMMUTABLE, HEADER_SIZE + 8, 0, NO_REFS, 0, null);
@@ -212,8 +194,9 @@ public final class Heap implements AutoCloseable {
             listType = newTypeObject("list", KIND_LIST, FLAG_HAVE_GC, LIST_BASICSIZE, 0, NO_REFS, 0, null);
             dictType = newTypeObject("dict", KIND_DICT, FLAG_HAVE_GC, DICT_BASICSIZE, 0, NO_REFS, 0, null);
             weakrefType = newTypeObject("weakref", KIND_WEAKREF, FLAG_HAVE_GC, WR_BASICSIZE, 0, NO_REFS, 0, null);
-            for (int i = 0; i < typeCount; i++) {
-                putLong(types[i].address + TP_NAME, immortal(newStrNoCheck(types[i].name)));
+            for (int i = 0; i < typeArea.count(); i++) {
+                PyType t = typeArea.byId(i);
+                putLong(t.address + TP_NAME, immortal(newStrNoCheck(t.name)));
             }
             none = immortal(allocObject(noneType, HEADER_SIZE, false));
             pyFalse = immortal(allocObject(boolType, HEADER_SIZE + 8, false));
@@ -530,7 +513,7 @@ public final class Heap implements AutoCloseable {
 
     /** Runs the finalizer of {@code type} on {@code obj}; what it throws goes to the unraisable hook. Never throws. */
     void runFinalizer(long obj, long type) {
-        Finalizer f = types[getInt(type + TP_ID)].finalizer;
+        Finalizer f = typeArea.byId(getInt(type + TP_ID)).finalizer;
         userCodeDepth++;
         try {
             f.run(obj);
@@ -672,36 +655,10 @@ public final class Heap implements AutoCloseable {
 
     private long newTypeObject(String name, int kind, int flags, long basicsize, long itemsize, long[] refOffsets,
             long weaklistoffset, Finalizer finalizer) {
-        long size = (org.refheap.layout.TypeLayout.size(refOffsets.length) + 15) & -16L;
-        if (typeTop + size > TYPE_AREA_SIZE) {
-            throw new RefHeapException("cannot define type '" + name + "': the " + TYPE_AREA_SIZE
-                    + "-byte type area of heap #" + id + " is full (" + typeCount + " types)");
+        long t = typeArea.define(name, kind, flags, basicsize, itemsize, refOffsets, weaklistoffset, finalizer, typeType);
+        if (typeArea.count() > liveByType.length) {
+            liveByType = Arrays.copyOf(liveByType, liveByType.length * 2);
         }
-        long t = typeArea + typeTop;
-        typeSlots[(int) (typeTop >>> 4)] = (byte) (TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0) | kind);
-        typeTop += size;
-        putLong(t, IMMORTAL);
-        putLong(t + TYPE, typeType);
-        putLong(t + TP_NAME, 0);
-        putLong(t + TP_BASICSIZE, basicsize);
-        putLong(t + TP_ITEMSIZE, itemsize);
-        putInt(t + TP_FLAGS, flags);
-        putInt(t + TP_KIND, kind);
-        int tid = typeCount;
-        putInt(t + TP_ID, tid);
-        putInt(t + TP_NREFS, refOffsets.length);
-        putLong(t + TP_WEAKLISTOFFSET, weaklistoffset);
-        for (int i = 0; i < refOffsets.length; i++) {
-            putLong(t + TP_REFOFFS + 8L * i, refOffsets[i]);
-        }
-        if (tid == types.length) {
-            types = Arrays.copyOf(types, tid * 2);
-            liveByType = Arrays.copyOf(liveByType, tid * 2);
-        }
-        PyType pt = new PyType(this, name, tid, t, kind, flags, basicsize, itemsize, refOffsets.clone(), finalizer);
-        types[tid] = pt;
-        typeCount = tid + 1;
-        typesByName.put(name, pt);
         return t;
     }
 
@@ -730,7 +687,7 @@ public final class Heap implements AutoCloseable {
         if (name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a struct type needs a name");
         }
-        if (typesByName.containsKey(name)) {
+        if (typeArea.byName(name) != null) {
             throw new IllegalArgumentException("a type named '" + name + "' already exists in heap #" + id);
         }
         if (options == null) {
@@ -759,7 +716,7 @@ public final class Heap implements AutoCloseable {
             throw e;
         }
         putLong(t + TP_NAME, immortal(nameStr));
-        st.bind(types[getInt(t + TP_ID)]);
+        st.bind(typeArea.byId(getInt(t + TP_ID)));
         return st;
     }
 
@@ -958,7 +915,7 @@ public final class Heap implements AutoCloseable {
 
     /** For verify: the type area's block, and the live objects of type {@code tid}. */
     long typeAreaBlock() {
-        return typeArea;
+        return typeArea.block();
     }
 
     long liveObjectsOfType(int tid) {
@@ -966,11 +923,11 @@ public final class Heap implements AutoCloseable {
     }
 
     int typeCount() {
-        return typeCount;
+        return typeArea.count();
     }
 
     String typeNameById(int tid) {
-        return types[tid].name;
+        return typeArea.byId(tid).name;
     }
 
     void verifyIfAsked(String when) {
@@ -1009,21 +966,18 @@ public final class Heap implements AutoCloseable {
     public PyType typeOf(long obj) {
         checkOwner();
         checkLive(obj);
-        return types[getInt(getLong(obj + TYPE) + TP_ID)];
+        return typeArea.byId(getInt(getLong(obj + TYPE) + TP_ID));
     }
 
     /** The type named {@code name}, or null. */
     public PyType type(String name) {
         checkOwner();
-        return typesByName.get(name);
+        return typeArea.byName(name);
     }
 
 
     String typeName(long type) {
-        if (!isTypeObject(type)) {
-            return "?";
-        }
-        return types[getInt(type + TP_ID)].name;
+        return typeArea.name(type);
     }
 
     // ================================================================== figures
@@ -1042,9 +996,9 @@ public final class Heap implements AutoCloseable {
     public HeapStats stats() {
         checkOwner();
         Map<String, Long> byType = new LinkedHashMap<>();
-        for (int i = 0; i < typeCount; i++) {
+        for (int i = 0; i < typeArea.count(); i++) {
             if (liveByType[i] != 0) {
-                byType.put(types[i].name, liveByType[i]);
+                byType.put(typeArea.byId(i).name, liveByType[i]);
             }
         }
         long[] blocks = new long[org.refheap.alloc.SizeClasses.NB_SMALL_SIZE_CLASSES];
@@ -1058,7 +1012,7 @@ public final class Heap implements AutoCloseable {
 
     /** Live objects of the type named {@code name} (0 if no such type). */
     public long liveObjects(String typeName) {
-        PyType t = typesByName.get(typeName);
+        PyType t = typeArea.byName(typeName);
         return t == null ? 0 : liveByType[t.id];
     }
 
@@ -1191,8 +1145,7 @@ public final class Heap implements AutoCloseable {
     }
 
     boolean isTypeObject(long t) {
-        long off = t - typeArea;
-        return off >= 0 && off < typeTop && (off & 15) == 0 && typeSlots[(int) (off >>> 4)] != 0;
+        return typeArea.isTypeObject(t);
     }
 
     /**
@@ -1343,7 +1296,7 @@ public final class Heap implements AutoCloseable {
      * type object: SLOT_GC set for containers, the kind in SLOT_KIND. {@code type} must be a type.
      */
     int typeInfo(long type) {
-        return typeSlots[(int) ((type - typeArea) >>> 4)];
+        return typeArea.info(type);
     }
 
 }
