@@ -388,6 +388,12 @@ public final class Heap implements AutoCloseable {
             return;
         }
         collector.untrackForDealloc(obj);
+        if ((typeInfo(type) & SLOT_KIND) == KIND_WEAKREF) {
+            // Off its referent's list now, not when the pending list gets to it: the referent may die
+            // first in the same cascade and must not find (and call back) a weakref already dead
+            // (CPython's weakref_dealloc clears the weakref first thing).
+            weakRefs.dispose(obj);
+        }
         if (getLong(type + TP_WEAKLISTOFFSET) != 0) {
             weakRefs.clearAndCallback(obj, type);
         }
