@@ -78,13 +78,13 @@ public final class Heap implements AutoCloseable {
 
     private static final AtomicInteger IDS = new AtomicInteger();
     /** Open heaps' ranges, only to say "that address belongs to heap #n" in an error message. */
-    private static final List<Heap> OPEN = new ArrayList<>();
+    static final List<Heap> OPEN = new ArrayList<>();
 
     /** The most a debug heap's quarantine holds back: 64 MiB, or a quarter of the heap if smaller. */
     static final long QUARANTINE_MAX = 64L << 20;
     static final byte CLEANBYTE = (byte) 0xCB;
     static final byte DEADBYTE = (byte) 0xDD;
-    private static final long DEAD_WORD = 0xDDDDDDDDDDDDDDDDL;
+    static final long DEAD_WORD = 0xDDDDDDDDDDDDDDDDL;
     /**
      * Written over ob_type when an object is freed: the type's address plus one, odd, so never a
      * type's address, yet an error can still name the type. A stale address then reads as freed even
@@ -97,12 +97,12 @@ public final class Heap implements AutoCloseable {
     }
 
     /** Whether {@code word}, read from ob_type, marks a freed object ({@link #freedType}). */
-    private boolean isFreedType(long word) {
+    boolean isFreedType(long word) {
         return (word & 1) != 0 && isTypeObject(word - 1);
     }
-    private static final long FREED = -2;
+    static final long FREED = -2;
     /** liveCount of a live container that the pause-bounded cycle under way has condemned. */
-    private static final long CONDEMNED = -3;
+    static final long CONDEMNED = -3;
     private static final long[] NO_REFS = new long[0];
     private static final int NSMALLNEGINTS = 5;
     private static final int NSMALLPOSINTS = 257;
@@ -140,6 +140,8 @@ public final class Heap implements AutoCloseable {
 
     /** The type objects and their Java-side table. */
     private final TypeArea typeArea;
+    /** Messages and exceptions that name an address, its type and its count. */
+    private final Diagnostics diagnostics = new Diagnostics(this);
     static final int SLOT_GC = TypeArea.SLOT_GC;
     static final int SLOT_KIND = TypeArea.SLOT_KIND;
 
@@ -1103,14 +1105,7 @@ public final class Heap implements AutoCloseable {
         if (rc > 0) {
             return rc;
         }
-        throw badDecref(obj, rc);
-    }
-
-    private RefHeapException badDecref(long obj, long rc) {
-        if (rc == FREED) {
-            return new RefcountException("refcount of " + describe(obj) + " would drop below zero: the object was freed");
-        }
-        return badObject(obj, rc);
+        throw diagnostics.badDecref(obj, rc);
     }
 
     /**
@@ -1141,7 +1136,7 @@ public final class Heap implements AutoCloseable {
     }
 
     /** Whether a header at {@code obj} would lie inside the reservation; no overflow for any long. */
-    private boolean inRange(long obj) {
+    boolean inRange(long obj) {
         return Long.compareUnsigned(obj - base, limit - base - HEADER_SIZE) <= 0;
     }
 
@@ -1196,7 +1191,7 @@ public final class Heap implements AutoCloseable {
     void checkValue(long value, long container) {
         long rc = liveCount(value);
         if (rc <= 0) {
-            throw cannotStore(value, rc, container);
+            throw diagnostics.cannotStore(value, rc, container);
         }
     }
 
@@ -1204,75 +1199,21 @@ public final class Heap implements AutoCloseable {
     void checkKey(long key, long dict) {
         long rc = liveCount(key);
         if (rc <= 0) {
-            throw new NotAnObjectException("cannot look up a key in " + describe(dict) + ": "
-                    + badObject(key, rc).getMessage());
+            throw diagnostics.cannotLookUp(key, rc, dict);
         }
-    }
-
-    private NotAnObjectException cannotStore(long value, long rc, long container) {
-        String where = container == 0 ? "in a new tuple" : "in " + describe(container);
-        return new NotAnObjectException("cannot store " + where + ": " + badObject(value, rc).getMessage());
     }
 
     RefHeapException badObject(long obj, long rc) {
-        if (rc == FREED) {
-            return new UseAfterFreeException("use of freed object " + describe(obj));
-        }
-        if (rc == CONDEMNED) {
-            return new UseAfterFreeException("use of " + describe(obj) + ", which the pause-bounded collector found"
-                    + " unreachable and is freeing: its address was kept without a reference");
-        }
-        String owner = ownerOf(obj);
-        if (owner != null) {
-            return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
-                    + ": it belongs to " + owner);
-        }
-        if (obj == 0) {
-            return new NotAnObjectException("NULL (0) is not an object; use heap.none() for None");
-        }
-        if (Long.compareUnsigned(obj - base, limit - base) >= 0) {
-            return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
-                    + ": it lies outside the heap's range [0x" + Long.toHexString(base) + ", 0x"
-                    + Long.toHexString(limit) + ")");
-        }
-        return new NotAnObjectException("0x" + Long.toHexString(obj) + " is not an object of heap #" + id
-                + ": no object header there" + ((obj & 15) != 0 ? " (objects are 16-byte aligned)" : ""));
-    }
-
-    private String ownerOf(long obj) {
-        synchronized (OPEN) {
-            for (Heap h : OPEN) {
-                if (h != this && obj >= h.base && obj < h.limit) {
-                    return "heap #" + h.id;
-                }
-            }
-        }
-        return null;
+        return diagnostics.badObject(obj, rc);
     }
 
     WrongTypeException wrongType(long obj, String expected) {
-        return new WrongTypeException(describe(obj) + " is not a " + expected);
+        return diagnostics.wrongType(obj, expected);
     }
 
-    /** "0x7f3a00001040 (list, refcount 2)", safe on any address. */
+    /** "0x7f3a00001040 (type list, refcount 2)", safe on any address. */
     String describe(long obj) {
-        StringBuilder sb = new StringBuilder("0x").append(Long.toHexString(obj));
-        if (!inRange(obj)) {
-            return sb.append(" (outside heap #").append(id).append(')').toString();
-        }
-        long off = obj - base;
-        long type = seg.get(LONG, off + TYPE);
-        long rc = seg.get(LONG, off);
-        if (isFreedType(type)) {
-            return sb.append(" (type ").append(typeName(type - 1)).append(", freed)").toString();
-        }
-        sb.append(" (type ").append(isTypeObject(type) ? typeName(type) : debug ? "unknown: memory poisoned" : "?");
-        if (rc >= IMMORTAL) {
-            sb.append(", immortal");
-        } else {
-            sb.append(", refcount ").append(rc <= 0 ? "0, freed" : Long.toString(rc));
-        }
-        return sb.append(')').toString();
+        return diagnostics.describe(obj);
     }
 
     // ================================================================== memory access (no checks)
