@@ -243,6 +243,37 @@ class MisuseCatalogueTest {
     }
 
     @Test
+    void shouldTolerateAFinalizerThatDecrefsItsOwnObjectWhenTheCollectorFinalizesIt() {
+        StructType fin = heap.defineStruct("SelfDropCycle", MemoryLayout.structLayout(ADDRESS.withName("self")),
+                StructOptions.DEFAULT.withFinalizer(obj -> heap.decref(obj)));
+        long a = fin.allocate();
+        fin.field("self").setRef(a, a);
+        heap.decref(a);
+        assertEquals(1, heap.gc().collect(), "the cycle is found and freed once");
+        assertEquals(1, unraisable.size(), unraisable.toString());
+        assertTrue(unraisable.get(0).contains(hex(a)) && unraisable.get(0).contains("borrowed"), unraisable.get(0));
+        assertEquals(0, heap.liveObjects());
+        assertEquals(0, heap.bytesInUse());
+        heap.verify();
+    }
+
+    @Test
+    void shouldTolerateAFinalizerThatDecrefsItsOwnObjectInAPauseBoundedCycle() {
+        StructType fin = heap.defineStruct("SelfDropSteps", MemoryLayout.structLayout(ADDRESS.withName("self")),
+                StructOptions.DEFAULT.withFinalizer(obj -> heap.decref(obj)));
+        long a = fin.allocate();
+        fin.field("self").setRef(a, a);
+        heap.decref(a);
+        while (!heap.gc().collectStepWork(2)) {
+            heap.verify();
+        }
+        assertEquals(1, unraisable.size(), unraisable.toString());
+        assertTrue(unraisable.get(0).contains("borrowed"), unraisable.get(0));
+        assertEquals(0, heap.liveObjects());
+        assertEquals(0, heap.bytesInUse());
+    }
+
+    @Test
     void shouldRefuseTheSecondDecrefOfAFinalizerThatDropsItsObjectTwice() {
         List<Throwable> inside = new ArrayList<>();
         StructType fin = heap.defineStruct("TwiceDrop", MemoryLayout.structLayout(JAVA_LONG.withName("v")),
