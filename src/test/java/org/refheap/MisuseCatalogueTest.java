@@ -212,6 +212,21 @@ class MisuseCatalogueTest {
     }
 
     @Test
+    void shouldRefuseAnInteriorAddressOfATupleHoldingATypeObject() {
+        // Found by ApiFuzzTest (program seed -9017754381020754229): t + 16 holds the tuple's size (1,
+        // a positive "count") then its first item (a type object's address, an "ob_type"). Passed for
+        // an object, an incref there changed the tuple's size, and a list operation on it read out of
+        // bounds.
+        long t = heap.newTuple(heap.type("list").address());
+        long interior = t + 16;
+        assertFalse(heap.isLive(interior), "an address inside a tuple reads as a live object");
+        refused(NotAnObjectException.class, () -> heap.incref(interior), hex(interior));
+        refused(NotAnObjectException.class, () -> heap.lists().indexOf(interior, heap.none()), hex(interior));
+        assertEquals(1, heap.tuples().size(t), "the tuple is untouched");
+        assertEquals(1, heap.getrefcount(t));
+    }
+
+    @Test
     void shouldNeverChangeImmortalsWhateverTheDecrefs() {
         long none = heap.none();
         long before = heap.getrefcount(none);
@@ -797,6 +812,25 @@ class MisuseCatalogueTest {
         }
         assertFalse(heap.isLive(x));
         assertEquals(3, heap.liveObjects());
+    }
+
+    @Test
+    void shouldRefuseBadArgumentsOfGcQueriesBeforeFinishingTheCycleUnderWay() {
+        // getObjects, getReferrers and the like finish a pause-bounded cycle first (its objects are on
+        // no list until it ends); a call refused for its argument must not have done that.
+        long x = node.allocate();
+        next.setRef(x, x);
+        heap.decref(x);
+        long stale = freed(heap.newList());
+        heap.gc().collectStepWork(1);
+        assertEquals("snapshot", heap.gc().incrementalPhase());
+        refused(IllegalArgumentException.class, () -> heap.gc().getObjects(3), "3");
+        assertEquals("snapshot", heap.gc().incrementalPhase(), "getObjects(3) finished the cycle before refusing");
+        refused(UseAfterFreeException.class, () -> heap.gc().getReferrers(stale), hex(stale));
+        assertEquals("snapshot", heap.gc().incrementalPhase(), "getReferrers(freed) finished the cycle before refusing");
+        assertEquals(1, heap.liveObjects(), "the cycle's garbage is still there");
+        heap.gc().collect();
+        assertEquals(0, heap.liveObjects());
     }
 
     @Test
