@@ -26,16 +26,23 @@ class CollectorModelTest {
         Random master = new Random(seed);
         long collected = 0;
         for (int p = 0; p < programs; p++) {
-            long ps = master.nextLong();
+            long ps = RefcountModelTest.PROGRAM_SEED != null ? RefcountModelTest.PROGRAM_SEED : master.nextLong();
+            if (RefcountModelTest.PROGRAM_SEED != null && p > 0) {
+                break;
+            }
             RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true);
             int steps = 50 + prog.rnd.nextInt(300);
             try {
                 for (int s = 0; s < steps; s++) {
                     prog.step();
+                    if (RefcountModelTest.VERIFY_ALL) {
+                        prog.heap.verify();
+                    }
                     prog.check();
                 }
                 prog.teardownByCollection();
             } catch (Throwable t) {
+                RefcountModelTest.saveLog(prog, ps);
                 String tail = prog.log.length() > 3000 ? prog.log.substring(prog.log.length() - 3000) : prog.log.toString();
                 fail("program " + p + " (program seed " + ps + ", master seed " + seed + ") failed: " + t
                         + "\nlast operations:\n" + tail, t);
@@ -43,6 +50,7 @@ class CollectorModelTest {
             collected += prog.collectedTotal;
         }
         System.out.println("CollectorModelTest: " + collected + " unreachable objects collected in all");
-        assertTrue(collected > programs, "the programs made cyclic garbage: " + collected);
+        assertTrue(collected > programs || RefcountModelTest.PROGRAM_SEED != null, "the programs made cyclic garbage: "
+                + collected);
     }
 }

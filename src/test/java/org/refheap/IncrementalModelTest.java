@@ -13,6 +13,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * be unreachable in the model; after every mutation, every reachable object agrees with the model;
  * at the end, all garbage has been freed (the heap is empty once the roots are dropped).
  *
+ * <p>The programs also read weakrefs (a referent the weakref returns must be live in the model, and
+ * the program may keep it; None only for a referent freed or unreachable), use addresses they kept
+ * without a reference (the heap may refuse only a freed object or, past the mark, a condemned one;
+ * what it accepts is reachable again and must survive), ask gc.get_objects() and get_referrers(),
+ * and a quarter of them run heap.verify() after every step and collection.
+ *
  * <p>Replay with {@code -Drefheap.seed=<seed printed>}; {@code make stress} runs ten times more.
  */
 class IncrementalModelTest {
@@ -26,13 +32,19 @@ class IncrementalModelTest {
         long cycles = 0;
         long steps = 0;
         for (int p = 0; p < programs; p++) {
-            long ps = master.nextLong();
+            long ps = RefcountModelTest.PROGRAM_SEED != null ? RefcountModelTest.PROGRAM_SEED : master.nextLong();
+            if (RefcountModelTest.PROGRAM_SEED != null && p > 0) {
+                break;
+            }
             RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true);
             prog.incremental = true;
             int n = 100 + prog.rnd.nextInt(400);
             try {
                 for (int s = 0; s < n; s++) {
                     prog.step();
+                    if (RefcountModelTest.VERIFY_ALL) {
+                        prog.heap.verify();
+                    }
                     // A mutation may free an object that only half-cleared garbage still held in
                     // the model (the delete phase drops garbage's references over several steps).
                     prog.syncFreed();
@@ -43,12 +55,13 @@ class IncrementalModelTest {
                 steps += st.steps();
                 prog.teardownByCollection();
             } catch (Throwable t) {
+                RefcountModelTest.saveLog(prog, ps);
                 String tail = prog.log.length() > 3000 ? prog.log.substring(prog.log.length() - 3000) : prog.log.toString();
                 fail("program " + p + " (program seed " + ps + ", master seed " + seed + ") failed: " + t
                         + "\nlast operations:\n" + tail, t);
             }
         }
         System.out.println("IncrementalModelTest: " + cycles + " cycles in " + steps + " steps");
-        assertTrue(cycles > programs, "cycles completed: " + cycles);
+        assertTrue(cycles > programs || RefcountModelTest.PROGRAM_SEED != null, "cycles completed: " + cycles);
     }
 }

@@ -20,15 +20,21 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Random programs run on refheap and on a plain Java model of reference counting; after every step
  * the live set, every object's count and contents, and the bytes in use must agree. At the end every
- * object (cycles included) is taken apart and the heap must be empty.
+ * object (cycles included) is taken apart and the heap must be empty. Weakrefs (with and without
+ * callbacks) read as their referent exactly while it lives; addresses kept after the last reference
+ * was dropped are used again, and the heap accepts them only for live objects.
  *
  * <p>Replay a failure with {@code -Drefheap.seed=<seed printed>}; {@code -Drefheap.programs=N} runs
  * more (make stress sets a larger default).
  */
 class RefcountModelTest {
     static final boolean STRESS = Boolean.getBoolean("refheap.stress");
+    /** -Drefheap.verifyAll=true: heap.verify() after every operation of every program (to find the first bad one). */
+    static final boolean VERIFY_ALL = Boolean.getBoolean("refheap.verifyAll");
+    /** -Drefheap.programSeed=S: run the one program with that seed (as printed by a failure). */
+    static final Long PROGRAM_SEED = Long.getLong("refheap.programSeed");
 
-    enum Kind { NODE, LIST, DICT, INT, STR, TUPLE }
+    enum Kind { NODE, LIST, DICT, INT, STR, TUPLE, WEAKREF }
 
     /** One object of the model: its kind, its references, its count. */
     static final class MObj {
@@ -42,6 +48,8 @@ class RefcountModelTest {
         final LinkedHashMap<Integer, Integer> entries = new LinkedHashMap<>(); // DICT key id -> value id
         long intValue;
         String strValue;
+        int target = -1; // WEAKREF: the model id of its referent (not a reference: no count)
+        boolean callback; // WEAKREF: made with a callback
 
         MObj(int id, Kind kind, long addr) {
             this.id = id;
@@ -50,6 +58,17 @@ class RefcountModelTest {
             this.count = 1;
             this.a = -1;
             this.b = -1;
+        }
+    }
+
+    /** A failed program's whole log, to target/model-<seed>.log (the message shows only its tail). */
+    static void saveLog(Program prog, long programSeed) {
+        try {
+            java.nio.file.Path p = java.nio.file.Path.of("target", "model-" + programSeed + ".log");
+            java.nio.file.Files.writeString(p, prog.log);
+            System.out.println("the whole log of the failed program: " + p.toAbsolutePath());
+        } catch (java.io.IOException | RuntimeException e) {
+            System.out.println("could not save the log: " + e);
         }
     }
 
@@ -63,6 +82,14 @@ class RefcountModelTest {
         final List<Integer> handles = new ArrayList<>(); // references the program owns, by model id
         final Map<Long, Integer> byAddr = new HashMap<>();
         final List<Long> freedAddrs = new ArrayList<>();
+        /** Raw addresses of objects whose last program handle was dropped: kept without a reference. */
+        final List<Long> retained = new ArrayList<>();
+        /** Weakref callbacks called, by weakref model id. */
+        final Map<Integer, Integer> callbackCalls = new HashMap<>();
+        /** What went wrong inside callbacks, or reached the unraisable hook. */
+        final List<String> problems = new ArrayList<>();
+        /** Whether this program runs heap.verify() after every collection and step (O(heap): a fraction only). */
+        final boolean verifyAlways;
         int nextId;
         final StringBuilder log = new StringBuilder();
 
@@ -81,10 +108,13 @@ class RefcountModelTest {
             rnd = new Random(seed);
             heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(rnd.nextInt(4) == 0));
             node = heap.defineStruct("Node", MemoryLayout.structLayout(
-                    JAVA_LONG.withName("v"), ADDRESS.withName("a"), ADDRESS.withName("b")));
+                    JAVA_LONG.withName("v"), ADDRESS.withName("a"), ADDRESS.withName("b")),
+                    StructOptions.DEFAULT.withWeakrefs());
             fa = node.field("a");
             fb = node.field("b");
             heap.gc().disable(); // pure reference counting here; CollectorModelTest adds the collector
+            heap.setUnraisableHook((where, error) -> problems.add("unraisable in " + where + ": " + error));
+            verifyAlways = rnd.nextInt(4) == 0 || VERIFY_ALL;
         }
 
         MObj add(Kind k, long addr) {
@@ -153,6 +183,9 @@ class RefcountModelTest {
                 log.append("step ").append(budget).append('\n');
                 heap.gc().collectStepWork(budget);
                 syncFreed();
+                if (verifyAlways) {
+                    heap.verify();
+                }
                 return;
             }
             if (withCollector && rnd.nextInt(12) == 0) {
@@ -160,7 +193,7 @@ class RefcountModelTest {
                 collect(incremental || rnd.nextInt(4) == 0 ? rnd.nextInt(2) : 2);
                 return;
             }
-            int op = handles.isEmpty() ? 0 : rnd.nextInt(16);
+            int op = handles.isEmpty() ? 0 : rnd.nextInt(20);
             Lists lists = heap.lists();
             Dicts dicts = heap.dicts();
             switch (op) {
@@ -175,9 +208,13 @@ class RefcountModelTest {
                 case 4, 5 -> { // drop a reference
                     int idx = rnd.nextInt(handles.size());
                     int id = handles.remove(idx);
+                    long addr = live.get(id).addr;
                     log.append("decref ").append(id).append('\n');
-                    heap.decref(live.get(id).addr);
+                    heap.decref(addr);
                     decModel(id);
+                    if (!handles.contains(id)) {
+                        retain(addr);
+                    }
                 }
                 case 6, 7 -> { // node.a or node.b = x or NULL
                     MObj n = randomHeld(Kind.NODE);
@@ -290,7 +327,207 @@ class RefcountModelTest {
                     decModel(k.id);
                     decModel(v);
                 }
+                case 16 -> newWeakref();
+                case 17 -> readWeakref();
+                case 18 -> useRetainedAddress();
+                case 19 -> queryCollector();
                 default -> allocate();
+            }
+        }
+
+        /** The program forgets its last reference to the object at {@code addr} but keeps the address. */
+        void retain(long addr) {
+            if (retained.size() == 32) {
+                retained.remove(0);
+            }
+            retained.add(addr);
+        }
+
+        /** weakref.ref(node), with a callback one time in three. */
+        void newWeakref() {
+            MObj n = randomHeld(Kind.NODE);
+            if (n == null) {
+                return;
+            }
+            int wid = nextId;
+            boolean cb = rnd.nextInt(3) == 0;
+            log.append("weakref ").append(wid).append(" -> ").append(n.id).append(cb ? " with callback" : "").append('\n');
+            long wr = cb ? heap.weakrefs().ref(n.addr, callbackFor(wid)) : heap.weakrefs().ref(n.addr);
+            MObj w = add(Kind.WEAKREF, wr);
+            assertEquals(wid, w.id);
+            w.target = n.id;
+            w.callback = cb;
+        }
+
+        /** A callback that records its call and checks it sees its own weakref, already dead. */
+        WeakCallback callbackFor(int wid) {
+            return wr -> {
+                callbackCalls.merge(wid, 1, Integer::sum);
+                MObj w = live.get(wid);
+                if (w == null || w.addr != wr) {
+                    problems.add("callback of weakref " + wid + " called with 0x" + Long.toHexString(wr)
+                            + (w == null ? ", a weakref the model freed" : ", not its weakref 0x" + Long.toHexString(w.addr)));
+                    return;
+                }
+                if (heap.weakrefs().isAlive(wr) || heap.weakrefs().get(wr) != heap.none()) {
+                    problems.add("callback of weakref " + wid + " runs while its referent reads as alive");
+                }
+            };
+        }
+
+        /**
+         * wr(): it returns the referent only if the referent is live in the model (then the program
+         * may keep it: incref, a handle); None only if the referent is freed, or, while pause-bounded
+         * cycles run, unreachable (condemned by the cycle).
+         */
+        void readWeakref() {
+            MObj w = randomHeld(Kind.WEAKREF);
+            if (w == null) {
+                return;
+            }
+            long got = heap.weakrefs().get(w.addr);
+            boolean alive = heap.weakrefs().isAlive(w.addr);
+            MObj t = live.get(w.target);
+            log.append("wget ").append(w.id).append(" -> ").append(got == heap.none() ? "None" : "0x" + Long.toHexString(got))
+                    .append('\n');
+            assertEquals(got != heap.none(), alive, "isAlive agrees with get");
+            if (got == heap.none()) {
+                assertTrue(t == null || incremental && !reachable().contains(t.id), () -> "weakref " + w.id
+                        + " reads as dead but its referent " + t.id + " is live and "
+                        + (incremental ? "reachable" : "not collected"));
+                return;
+            }
+            assertTrue(t != null, () -> "weakref " + w.id + " returned 0x" + Long.toHexString(got)
+                    + " but its referent " + w.target + " was freed");
+            assertEquals(t.addr, got, "weakref " + w.id + " returns its referent");
+            if (rnd.nextBoolean()) {
+                log.append("keep ").append(t.id).append('\n');
+                heap.incref(got); // what a weakref returns is alive: the program may keep it
+                incModel(t.id);
+                handles.add(t.id);
+            }
+        }
+
+        /**
+         * Uses an address kept without a reference: incref it, or append it to a held list. The heap
+         * may refuse only what the model freed, or, between the steps of a cycle past its mark, a
+         * tracked object the model cannot reach (condemned); then nothing changed. What it accepts
+         * must be live in the model, which takes the new reference: the object is reachable again
+         * and must stay in agreement.
+         */
+        void useRetainedAddress() {
+            if (retained.isEmpty()) {
+                return;
+            }
+            long a = retained.get(rnd.nextInt(retained.size()));
+            Integer id = byAddr.get(a);
+            MObj o = id == null ? null : live.get(id);
+            String phase = incremental ? heap.gc().incrementalPhase() : "idle";
+            boolean mayRefuse = o == null
+                    || (phase.equals("sweep") || phase.equals("delete")) && tracked(o) && !reachable().contains(o.id);
+            MObj l = rnd.nextBoolean() ? randomHeld(Kind.LIST) : null;
+            log.append(l == null ? "incref-retained 0x" : "append-retained " + l.id + " 0x").append(Long.toHexString(a))
+                    .append(" (model: ").append(o == null ? "freed" : o.kind + " " + o.id).append(", phase ")
+                    .append(phase).append(")\n");
+            try {
+                if (l == null) {
+                    heap.incref(a);
+                } else {
+                    heap.lists().append(l.addr, a);
+                }
+            } catch (UseAfterFreeException | NotAnObjectException | RefcountException e) {
+                log.append("  refused: ").append(e.getClass().getSimpleName()).append('\n');
+                assertTrue(mayRefuse, () -> "the heap refused 0x" + Long.toHexString(a) + ", a live " + o.kind + " "
+                        + o.id + (incremental ? " (phase " + phase + ")" : "") + ": " + e);
+                heap.verify();
+                return;
+            }
+            assertTrue(o != null, () -> "the heap accepted 0x" + Long.toHexString(a) + ", which the model freed");
+            incModel(o.id);
+            if (l == null) {
+                handles.add(o.id);
+            } else {
+                l.items.add(o.id);
+            }
+        }
+
+        /**
+         * gc.get_objects() and gc.get_referrers(x) against the model (both finish a pause-bounded
+         * cycle under way first), and heap.verify().
+         */
+        void queryCollector() {
+            if (!withCollector || rnd.nextInt(4) != 0) {
+                if (rnd.nextInt(8) == 0) {
+                    log.append("verify\n");
+                    heap.verify();
+                }
+                return;
+            }
+            log.append("getObjects\n");
+            long[] objs = heap.gc().getObjects();
+            syncFreed();
+            java.util.Set<Long> expected = new java.util.HashSet<>();
+            for (MObj o : live.values()) {
+                if (tracked(o)) {
+                    expected.add(o.addr);
+                }
+            }
+            java.util.Set<Long> got = new java.util.HashSet<>();
+            for (long x : objs) {
+                assertTrue(got.add(x), () -> "getObjects lists 0x" + Long.toHexString(x) + " twice");
+            }
+            assertEquals(expected, got, "getObjects: the tracked live objects");
+            if (handles.isEmpty()) {
+                return;
+            }
+            MObj x = live.get(randomHandle());
+            log.append("getReferrers ").append(x.id).append('\n');
+            java.util.Set<Long> referrers = new java.util.HashSet<>();
+            for (MObj o : live.values()) {
+                if (tracked(o) && children(o).contains(x.id)) {
+                    referrers.add(o.addr);
+                }
+            }
+            java.util.Set<Long> gotReferrers = new java.util.HashSet<>();
+            for (long r : heap.gc().getReferrers(x.addr)) {
+                gotReferrers.add(r);
+            }
+            assertEquals(referrers, gotReferrers, "getReferrers of " + x.id);
+        }
+
+        /**
+         * Weakrefs against the model: each reads as its referent exactly when the referent is live
+         * (while cycles run, a live but unreachable referent may read as dead); a callback runs at
+         * most once, only once its referent is dead, and always when the referent was freed while
+         * the weakref stayed reachable. {@code exact}: no pause-bounded cycle, every live weakref is
+         * held to that.
+         */
+        void checkWeakrefs(boolean exact, java.util.Set<Integer> reach) {
+            assertTrue(problems.isEmpty(), () -> "inside callbacks: " + problems);
+            for (MObj w : live.values()) {
+                if (w.kind != Kind.WEAKREF || !exact && !reach.contains(w.id)) {
+                    continue;
+                }
+                MObj t = live.get(w.target);
+                long got = heap.weakrefs().get(w.addr);
+                if (t == null) {
+                    assertEquals(heap.none(), got, () -> "weakref " + w.id + " to freed " + w.target);
+                } else if (exact || reach.contains(t.id)) {
+                    assertEquals(t.addr, got, () -> "weakref " + w.id + " to live " + t.id);
+                } else {
+                    assertTrue(got == t.addr || got == heap.none(), "weakref " + w.id + " reads as its referent or None");
+                }
+                int calls = callbackCalls.getOrDefault(w.id, 0);
+                assertTrue(calls <= 1, () -> "callback of weakref " + w.id + " called " + calls + " times");
+                if (calls == 1) {
+                    assertTrue(t == null || !exact && !reach.contains(t.id), () -> "callback of weakref " + w.id
+                            + " called while its referent " + t.id + " lives");
+                } else if (w.callback && t == null) {
+                    fail("weakref " + w.id + " outlived its referent " + w.target + " but its callback was not called");
+                }
+            }
+            for (Map.Entry<Integer, Integer> e : callbackCalls.entrySet()) {
+                assertTrue(e.getValue() <= 1, () -> "callback of weakref " + e.getKey() + " called " + e.getValue() + " times");
             }
         }
 
@@ -373,7 +610,12 @@ class RefcountModelTest {
                 case 4 -> add(Kind.DICT, heap.newDict());
                 default -> add(Kind.NODE, node.allocate());
             }
-            log.append("alloc ").append(live.get(nextId - 1).kind).append(' ').append(nextId - 1).append('\n');
+            MObj made = live.get(nextId - 1);
+            log.append("alloc ").append(made.kind).append(' ').append(made.id);
+            if (made.kind == Kind.TUPLE) {
+                log.append(' ').append(made.items);
+            }
+            log.append(" 0x").append(Long.toHexString(made.addr)).append('\n');
         }
 
         /** What the program can reach from the references it holds. */
@@ -426,6 +668,9 @@ class RefcountModelTest {
             long expectedFull = live.values().stream().filter(o -> !reach.contains(o.id) && tracked(o)).count();
             log.append("collect ").append(generation).append('\n');
             long n = heap.gc().collect(generation);
+            if (verifyAlways) {
+                heap.verify();
+            }
             List<MObj> freed = new ArrayList<>();
             for (MObj o : live.values()) {
                 if (!heap.isAllocatedObject(o.addr)) {
@@ -507,12 +752,15 @@ class RefcountModelTest {
                     needed.merge(c, 1, Integer::sum);
                 }
             }
+            boolean sweeping = heap.gc().incrementalPhase().equals("sweep");
             for (int id : reach) {
                 MObj o = live.get(id);
                 long rc = heap.getrefcount(o.addr);
                 int need = needed.getOrDefault(id, 0);
-                assertTrue(rc >= need && rc <= o.count, () -> "count of reachable object " + id + " " + o.kind + " is "
-                        + rc + ", expected " + need + ".." + o.count);
+                // The sweep holds a reference on each weakref whose callback it queued, until its end.
+                long most = o.count + (sweeping && o.callback && live.containsKey(o.target) && !reach.contains(o.target) ? 1 : 0);
+                assertTrue(rc >= need && rc <= most, () -> "count of reachable object " + id + " " + o.kind + " is "
+                        + rc + ", expected " + need + ".." + most);
                 if (o.kind == Kind.LIST) {
                     assertEquals(o.items.size(), heap.lists().size(o.addr), "list size");
                     for (int i = 0; i < o.items.size(); i++) {
@@ -525,11 +773,13 @@ class RefcountModelTest {
                     assertEquals(o.entries.size(), heap.dicts().size(o.addr), "dict size");
                 }
             }
+            checkWeakrefs(false, reach);
         }
 
         /** With a collector: drop every reference the program holds; one collection must empty the heap. */
         void teardownByCollection() {
             if (incremental) {
+                log.append("teardown: finish the cycle\n");
                 while (!heap.gc().collectStepWork(1000)) {
                     syncFreed();
                 }
@@ -537,8 +787,12 @@ class RefcountModelTest {
             }
             for (int h : new ArrayList<>(handles)) {
                 handles.remove((Integer) h);
+                log.append("teardown: decref ").append(h).append('\n');
                 heap.decref(live.get(h).addr);
                 decModel(h);
+                if (VERIFY_ALL) {
+                    heap.verify();
+                }
             }
             collect(2);
             assertEquals(0, heap.liveObjects(), "live objects after the last collection: " + heap.stats());
@@ -586,8 +840,11 @@ class RefcountModelTest {
                     }
                     case INT -> assertEquals(o.intValue, heap.intValue(o.addr));
                     case STR -> assertEquals(o.strValue, heap.strValue(o.addr));
+                    case WEAKREF -> {
+                    }
                 }
             }
+            checkWeakrefs(true, null);
             assertEquals(expectedBytes, heap.bytesInUse(), "bytes in use");
             for (long addr : freedAddrs) {
                 if (!byAddr.containsKey(addr)) {
@@ -636,16 +893,23 @@ class RefcountModelTest {
                 + " (replay: -Drefheap.seed=" + seed + ")");
         Random master = new Random(seed);
         for (int p = 0; p < programs; p++) {
-            long ps = master.nextLong();
+            long ps = PROGRAM_SEED != null ? PROGRAM_SEED : master.nextLong();
+            if (PROGRAM_SEED != null && p > 0) {
+                break;
+            }
             Program prog = new Program(ps);
             int steps = 50 + prog.rnd.nextInt(250);
             try {
                 for (int s = 0; s < steps; s++) {
                     prog.step();
+                    if (VERIFY_ALL) {
+                        prog.heap.verify();
+                    }
                     prog.check();
                 }
                 prog.teardown();
             } catch (Throwable t) {
+                saveLog(prog, ps);
                 String tail = prog.log.length() > 3000 ? prog.log.substring(prog.log.length() - 3000) : prog.log.toString();
                 fail("program " + p + " (program seed " + ps + ", master seed " + seed + ") failed: " + t
                         + "\nlast operations:\n" + tail, t);
