@@ -297,15 +297,15 @@ final class Collector {
 
     /**
      * A phase threw: after this, every object of {@code young} and of the temporary lists is on
-     * {@code old} with COLLECTING, UNREACHABLE and gc_refs gone (FINALIZED kept), the references
-     * held on queued weakref callbacks are dropped, and nothing else changed. Only gc_next links are
+     * {@code old} with COLLECTING, UNREACHABLE and gc_refs gone (FINALIZED kept), the callbacks of
+     * weakrefs already cleared have run, and nothing else changed. Only gc_next links are
      * trusted (a phase may have left gc_prev holding gc_refs); they are valid at every point where a
      * phase can throw.
      */
     private void abandon(long young, long old) {
         tooSmall = 0;
         rescue(new long[] {young, tmpA, tmpB, tmpC}, old);
-        dropQueued(callbacks);
+        flushQueued(callbacks);
     }
 
     /**
@@ -324,6 +324,19 @@ final class Collector {
             long g = all.get(i);
             heap.putLong(g + 8, heap.getLong(g + 8) & FINALIZED);
             append(g, old);
+        }
+    }
+
+    /**
+     * A collection was abandoned after clearing some weakrefs: their callbacks still run (a cleared
+     * weakref's callback must be called once; the referent is unreachable and the next collection
+     * frees it). If that fails too, the references held on the rest are dropped.
+     */
+    void flushQueued(Gc.LongList queue) {
+        try {
+            callQueuedCallbacks(queue);
+        } catch (Throwable t) {
+            dropQueued(queue);
         }
     }
 
@@ -393,10 +406,11 @@ final class Collector {
     long finishPreparedGarbage(long garbage, long old, long count, long m, boolean pending) {
         if (pending) {
             finalizeGarbage(garbage);
-            handleResurrected(garbage, tmpB, old);
+            long resurrected = handleResurrected(garbage, tmpB, old);
             clearWeakrefs(tmpB);
             merge(tmpB, garbage);
-            count = size(garbage);
+            // What a finalizer freed was found all the same; only what it resurrected was not garbage.
+            count -= resurrected;
         }
         return m + count;
     }
@@ -619,18 +633,23 @@ final class Collector {
     /**
      * After this, {@code stillUnreachable} holds the objects of {@code unreachable} that are still
      * unreachable after the finalizers ran, and every object a finalizer resurrected (and all it
-     * reaches) has moved to {@code old}: only what was resurrected is spared.
+     * reaches) has moved to {@code old}: only what was resurrected is spared. Returns how many were.
      */
-    private void handleResurrected(long unreachable, long stillUnreachable, long old) {
+    private long handleResurrected(long unreachable, long stillUnreachable, long old) {
         for (long g = next(unreachable); g != unreachable; g = next(g)) {
             heap.putLong(g + 8, heap.getLong(g + 8) & ~COLLECTING);
         }
         listInit(stillUnreachable);
         updateRefs(unreachable);
         subtractRefs(unreachable);
+        if (tooSmall != 0) {
+            throw refcountTooSmall(unreachable); // a finalizer dropped references it did not own
+        }
         moveUnreachable(unreachable, stillUnreachable);
         clearUnreachableMask(stillUnreachable);
+        long resurrected = size(unreachable);
         merge(unreachable, old);
+        return resurrected;
     }
 
     /**
@@ -661,11 +680,14 @@ final class Collector {
      * go to {@code garbage} instead and nothing is cleared.
      */
     private void deleteGarbage(long collectable, long old) {
-        deleteSome(collectable, old, Long.MAX_VALUE);
+        deleteSome(collectable, old, Long.MAX_VALUE, false);
     }
 
-    /** deleteGarbage for at most {@code max} objects; returns how many it took from the list. */
-    long deleteSome(long collectable, long old, long max) {
+    /**
+     * deleteGarbage for at most {@code max} objects; returns how many it took from the list. Survivors
+     * go to {@code old}, CONDEMNED kept if {@code keepCondemned}.
+     */
+    long deleteSome(long collectable, long old, long max, boolean keepCondemned) {
         long done = 0;
         while (done < max && next(collectable) != collectable) {
             done++;
@@ -682,7 +704,9 @@ final class Collector {
                 }
             }
             if (next(collectable) == g) {
-                heap.putLong(g + 8, heap.getLong(g + 8) & ~(COLLECTING | CONDEMNED));
+                // It survived its clear: something outside still holds it. Between pause-bounded
+                // steps it stays condemned (only other garbage can hold it) until the cycle ends.
+                heap.putLong(g + 8, heap.getLong(g + 8) & ~(keepCondemned ? COLLECTING : COLLECTING | CONDEMNED));
                 move(g, old);
             }
         }

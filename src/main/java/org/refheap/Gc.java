@@ -29,7 +29,7 @@ public final class Gc {
 
     private final Heap heap;
     private final Collector c;
-    private final List<GcCallback> callbacks = new ArrayList<>();
+    private final List<GcCallback> callbacks = new CallbackList();
     private long garbage;
 
     Gc(Heap heap, Collector collector) {
@@ -177,10 +177,10 @@ public final class Gc {
     /** The objects tracked in {@code generation}. */
     public long[] getObjects(int generation) {
         heap.checkOwner();
-        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         if (generation < 0 || generation >= Collector.NUM_GENERATIONS) {
             throw new IllegalArgumentException("invalid generation " + generation + ": expected 0, 1 or 2");
         }
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         LongList out = new LongList();
         addAll(c.gen[generation], out);
         return out.toArray();
@@ -192,12 +192,15 @@ public final class Gc {
      */
     public long[] getReferrers(long... objs) {
         heap.checkOwner();
-        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
+        if (objs == null) {
+            throw new IllegalArgumentException("objs must not be null");
+        }
         Set<Long> targets = new HashSet<>();
         for (long o : objs) {
             heap.checkLive(o);
             targets.add(o);
         }
+        c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
         LongList all = new LongList();
         for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
             addAll(c.gen[i], all);
@@ -221,6 +224,9 @@ public final class Gc {
     /** The objects {@code objs} refer to directly (what their traversal visits), atoms included. */
     public long[] getReferents(long... objs) {
         heap.checkOwner();
+        if (objs == null) {
+            throw new IllegalArgumentException("objs must not be null");
+        }
         LongList out = new LongList();
         for (long o : objs) {
             heap.checkLive(o);
@@ -328,6 +334,9 @@ public final class Gc {
         }
         GcCallback.GcInfo info = new GcCallback.GcInfo(generation, collected, uncollectable, candidates, duration);
         for (GcCallback cb : callbacks.toArray(new GcCallback[0])) {
+            if (cb == null) {
+                continue; // a null slipped in through a view of the list (subList, listIterator)
+            }
             try {
                 cb.call(phase, info);
             } catch (Throwable t) {
@@ -348,6 +357,45 @@ public final class Gc {
     private void addAll(long list, LongList out) {
         for (long g = c.next(list); g != list; g = c.next(g)) {
             out.add(g + 16);
+        }
+    }
+
+    /** {@code gc.callbacks}: an ArrayList that refuses null, so that no collection meets one. */
+    private static final class CallbackList extends ArrayList<GcCallback> {
+        private static final long serialVersionUID = 1L;
+
+        private static GcCallback check(GcCallback cb) {
+            if (cb == null) {
+                throw new IllegalArgumentException("a gc callback must not be null");
+            }
+            return cb;
+        }
+
+        @Override
+        public boolean add(GcCallback cb) {
+            return super.add(check(cb));
+        }
+
+        @Override
+        public void add(int index, GcCallback cb) {
+            super.add(index, check(cb));
+        }
+
+        @Override
+        public GcCallback set(int index, GcCallback cb) {
+            return super.set(index, check(cb));
+        }
+
+        @Override
+        public boolean addAll(java.util.Collection<? extends GcCallback> c) {
+            c.forEach(CallbackList::check);
+            return super.addAll(c);
+        }
+
+        @Override
+        public boolean addAll(int index, java.util.Collection<? extends GcCallback> c) {
+            c.forEach(CallbackList::check);
+            return super.addAll(index, c);
         }
     }
 

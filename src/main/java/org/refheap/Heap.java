@@ -113,6 +113,8 @@ public final class Heap implements AutoCloseable {
     final long limit;
     final Obmalloc alloc;
     final boolean debug;
+    /** Counts at or above this (and below IMMORTAL) cannot be counts: see the constructor. */
+    private final long countLimit;
     private final Reservation reservation;
     private final Thread owner;
     /** The owner while the heap is open, null once closed: checkOwner's one compare covers both. */
@@ -174,6 +176,12 @@ public final class Heap implements AutoCloseable {
             this.seg = reservation.segment();
             this.base = reservation.base();
             this.limit = base + reservation.size();
+            // No count can reach the heap's own addresses when even a reference in every word of the
+            // heap and four billion held by Java would not get there (always, at the addresses mmap
+            // gives on 64-bit Linux): a "count" that large is an address, so the word is an item of
+            // a list, tuple or dict, not an object header.
+            long maxCount = ((limit - base) >>> 3) + (1L << 32);
+            this.countLimit = base > maxCount ? base : IMMORTAL;
             this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
             if (debug) {
                 // Freed blocks are held back from reuse, so that a stale address keeps pointing at
@@ -239,6 +247,9 @@ public final class Heap implements AutoCloseable {
     }
 
     public static Heap create(HeapConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null (use HeapConfig.defaults())");
+        }
         return new Heap(config);
     }
 
@@ -327,9 +338,24 @@ public final class Heap implements AutoCloseable {
         }
         if (rc > 1) {
             putLong(obj, rc - 1);
-        } else {
+        } else if (rc == 1) {
             deallocate(obj);
+        } else {
+            overRelease(obj);
         }
+    }
+
+    /**
+     * An internal decref (a container releasing its slot) of an object whose count is already zero:
+     * someone decref'd it once too often through the checked API while a reference to it was still
+     * stored (a finalizer dropping the borrowed reference it was called with, in a cycle). Freeing
+     * it again would corrupt the allocator; the decref is reported and ignored instead.
+     */
+    private void overRelease(long obj) {
+        unraisable("release of " + describe(obj), new RefcountException("refcount of " + describe(obj)
+                + " would drop below zero: a reference to it was still stored when its count reached zero"
+                + " (a decref too many, such as a finalizer or callback dropping the borrowed reference it was"
+                + " called with); the release is ignored"));
     }
 
     /**
@@ -785,6 +811,9 @@ public final class Heap implements AutoCloseable {
     /** A new str holding {@code value} as UTF-8, its hash computed now and cached. */
     public long newStr(String value) {
         checkOwner();
+        if (value == null) {
+            throw new IllegalArgumentException("value must not be null (use none() for None)");
+        }
         return newStrNoCheck(value);
     }
 
@@ -805,6 +834,9 @@ public final class Heap implements AutoCloseable {
 
     public long newBytes(byte[] value) {
         checkOwner();
+        if (value == null) {
+            throw new IllegalArgumentException("value must not be null (use none() for None)");
+        }
         return newBytesLike(bytesType, value);
     }
 
@@ -1126,6 +1158,9 @@ public final class Heap implements AutoCloseable {
         if (rc <= 0) {
             return FREED;
         }
+        if (rc >= countLimit && rc < IMMORTAL) {
+            return 0; // an address where a count should be: an item that looks like a header
+        }
         if (debug && !debugVerify(obj, type)) {
             return 0;
         }
@@ -1151,13 +1186,15 @@ public final class Heap implements AutoCloseable {
 
     /**
      * Checks that {@code obj} is a live object of exactly {@code type}. Two reads: an address whose
-     * ob_type word is a known type's address and whose count is positive is taken for an instance
-     * (debug mode also asks the allocator). Anything else goes to the slow path for its message.
+     * ob_type word is a known type's address and whose count is in [1, countLimit) is taken for an
+     * instance (debug mode also asks the allocator; immortal objects take the slow path). Anything
+     * else goes to the slow path for its message.
      */
     void checkType(long obj, long type, String expected) {
         long off = obj - base;
         if (Long.compareUnsigned(off, limit - base - HEADER_SIZE) <= 0 && (obj & 15) == 0
-                && seg.get(LONG, off + TYPE) == type && seg.get(LONG, off) > 0 && !slowChecks) {
+                && seg.get(LONG, off + TYPE) == type
+                && Long.compareUnsigned(seg.get(LONG, off) - 1, countLimit - 1) < 0 && !slowChecks) {
             return;
         }
         checkTypeSlow(obj, type, expected);

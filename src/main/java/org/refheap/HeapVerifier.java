@@ -49,7 +49,7 @@ final class HeapVerifier {
         walkEmpty(c.tmpB(), "the collector's temporary list B");
         walkEmpty(c.tmpC(), "the collector's temporary list C");
         if (inc.active()) {
-            walk(inc.chainHead(), "the pause-bounded chain", false);
+            walk(inc.chainHead(), "the pause-bounded chain", inc.chainIsCondemned());
             walk(inc.garbageHead(), "the pause-bounded garbage", true);
             walkSet();
         } else {

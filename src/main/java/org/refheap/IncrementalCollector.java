@@ -193,8 +193,8 @@ final class IncrementalCollector {
 
     /**
      * A step threw: after this no cycle is under way, every object of the set, the chain and the
-     * garbage is back in generation 2 with its flags cleared (FINALIZED kept), and the references
-     * held on queued weakref callbacks are dropped. Garbage found so far is found again by the next
+     * garbage is back in generation 2 with its flags cleared (FINALIZED kept), and the callbacks of
+     * weakrefs already cleared have run. Garbage found so far is found again by the next
      * cycle; what was already deleted stays deleted.
      */
     void abort() {
@@ -210,7 +210,7 @@ final class IncrementalCollector {
             }
         }
         gc.rescue(new long[] {chain, garbage, gc.tmpB(), gc.tmpC()}, old);
-        gc.dropQueued(queue);
+        gc.flushQueued(queue);
         n = 0;
         cursor = 0;
         sp = 0;
@@ -477,8 +477,14 @@ final class IncrementalCollector {
 
     /** After the phase (over its steps): the garbage list is empty; its objects' references are cleared. */
     private long delete(long max) {
-        long done = gc.deleteSome(garbage, gc.gen[Collector.NUM_GENERATIONS - 1], max);
+        // Survivors of their clear wait on the (empty by now) chain, still condemned: only garbage
+        // holds them, and they normally die when that garbage is cleared in a later step.
+        long done = gc.deleteSome(garbage, chain, max, true);
         if (gc.next(garbage) == garbage) {
+            for (long g = gc.next(chain); g != chain; g = gc.next(g)) {
+                heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.CONDEMNED);
+            }
+            gc.merge(chain, gc.gen[Collector.NUM_GENERATIONS - 1]);
             heap.alloc.trimCaches();
             collected += found;
             cycles++;
@@ -550,6 +556,11 @@ final class IncrementalCollector {
 
     int setSize() {
         return n;
+    }
+
+    /** Whether the chain holds condemned survivors (the delete phase) rather than objects to snapshot. */
+    boolean chainIsCondemned() {
+        return phase == DELETE;
     }
 
     long setObject(int i) {

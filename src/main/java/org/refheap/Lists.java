@@ -99,13 +99,21 @@ public final class Lists {
         check(list);
         checkIndex(list, index);
         long n = heap.getLong(list + LIST_SIZE);
+        // The one allocation (a smaller item array) comes first: whatever it throws, nothing moved yet.
+        long fresh = smallerItems(list, n - 1);
         long items = heap.getLong(list + LIST_ITEMS);
         long item = heap.getLong(items + 8 * index);
         heap.referenceMoved(item);
         move(items, index + 1, index, n - index - 1);
         heap.putLong(list + LIST_SIZE, n - 1);
         heap.listShifted(list, index, -1);
-        maybeShrink(list, n - 1);
+        if (fresh != 0) {
+            install(list, fresh, shrunk(n - 1), n - 1);
+        } else if (n == 1) {
+            heap.putLong(list + LIST_ITEMS, 0);
+            heap.putLong(list + LIST_ALLOCATED, 0);
+            heap.freeRaw(items);
+        }
         return item;
     }
 
@@ -164,32 +172,34 @@ public final class Lists {
         reallocate(list, allocated, heap.getLong(list + LIST_SIZE));
     }
 
-    private void maybeShrink(long list, long newsize) {
+    /**
+     * CPython's list_resize shrinks when less than half the slots are used: a new item array for
+     * {@code newsize} items, or 0 when no shrink is due or there is no memory for one (shrinking is
+     * an optimisation: the larger array serves as well).
+     */
+    private long smallerItems(long list, long newsize) {
         long allocated = heap.getLong(list + LIST_ALLOCATED);
-        if (newsize == 0) {
-            long items = heap.getLong(list + LIST_ITEMS);
-            heap.putLong(list + LIST_ITEMS, 0);
-            heap.putLong(list + LIST_ALLOCATED, 0);
-            if (items != 0) {
-                heap.freeRaw(items);
-            }
-        } else if (allocated >= 16 && newsize < allocated >> 1) {
-            shrink(list, (newsize + (newsize >> 3) + 6) & ~3L, newsize);
+        if (newsize == 0 || allocated < 16 || newsize >= allocated >> 1) {
+            return 0;
+        }
+        try {
+            return heap.mallocRaw(8 * shrunk(newsize));
+        } catch (HeapExhaustedException e) {
+            return 0;
         }
     }
 
-    /**
-     * Best effort: shrinking only gives memory back, and by the time it runs the item is already out
-     * of the list, so a full heap must not make the removal fail (the item would be lost, its count
-     * never dropped). reallocate changes nothing when its allocation throws, so the larger block
-     * simply stays; a later removal tries again.
-     */
-    private void shrink(long list, long allocated, long keep) {
-        try {
-            reallocate(list, allocated, keep);
-        } catch (HeapExhaustedException e) {
-            // Keep the larger block.
-        }
+    private static long shrunk(long newsize) {
+        return (newsize + (newsize >> 3) + 6) & ~3L;
+    }
+
+    /** Moves the first {@code keep} items to {@code fresh} (of {@code allocated} slots) and frees the old array. */
+    private void install(long list, long fresh, long allocated, long keep) {
+        long old = heap.getLong(list + LIST_ITEMS);
+        MemorySegment.copy(heap.seg, old - heap.base, heap.seg, fresh - heap.base, 8 * keep);
+        heap.putLong(list + LIST_ITEMS, fresh);
+        heap.putLong(list + LIST_ALLOCATED, allocated);
+        heap.freeRaw(old);
     }
 
     private void reallocate(long list, long allocated, long keep) {

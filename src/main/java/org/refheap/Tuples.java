@@ -19,6 +19,9 @@ public final class Tuples {
      */
     public long newTuple(long... items) {
         heap.checkOwner();
+        if (items == null) {
+            throw new IllegalArgumentException("items must not be null (an empty array makes ())");
+        }
         for (long item : items) {
             heap.checkValue(item, 0);
         }
