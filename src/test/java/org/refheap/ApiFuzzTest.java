@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * runs a hundred times more.
  */
 class ApiFuzzTest {
-    static final int DEFAULT_PROGRAMS = 5000;
+    static final int DEFAULT_PROGRAMS = 8000;
     static final int OPS = 300;
 
     @Test
@@ -1238,6 +1238,7 @@ class ApiFuzzTest {
                 return;
             }
             userDepth++;
+            boolean stored = false; // the object was stored: a decref of it now would steal that reference
             try {
                 int n = rnd.nextInt(4);
                 for (int i = 0; i < n; i++) {
@@ -1280,6 +1281,7 @@ class ApiFuzzTest {
                         case 5 -> call("collectStepWork (inside)", () -> heap.gc().collectStepWork(3), null, true);
                         case 6 -> {
                             if (mayResurrect && obj != 0 && rnd.nextInt(3) == 0) {
+                                stored = true;
                                 call("resurrect into sink", () -> {
                                     heap.lists().append(sink, obj);
                                     return null;
@@ -1308,7 +1310,8 @@ class ApiFuzzTest {
                             }
                         }
                         case 9 -> {
-                            if (mayResurrect && obj != 0 && rnd.nextInt(10) == 0) {
+                            if (mayResurrect && obj != 0 && !stored && rnd.nextInt(10) == 0) {
+                                stored = true; // and never twice
                                 // Misuse the heap tolerates: dropping the reference the finalizer was called with.
                                 call("decref own object (inside)", () -> {
                                     heap.decref(obj);
@@ -1331,6 +1334,7 @@ class ApiFuzzTest {
                                     return null;
                                 }, null, false);
                                 if (obj != 0 && mayResurrect) {
+                                    stored = true;
                                     call("setRef (inside)", () -> {
                                         node.field("a").setRef(nn, obj);
                                         return null;
