@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -246,7 +245,7 @@ class MisuseCatalogueTest {
     }
 
     @Test
-    void shouldToleratAFinalizerThatDecrefsItsOwnObjectAndReportIt() {
+    void shouldTolerateAFinalizerThatDecrefsItsOwnObjectFromDeallocAndReportIt() {
         StructType fin = heap.defineStruct("SelfDrop", MemoryLayout.structLayout(JAVA_LONG.withName("v")),
                 StructOptions.DEFAULT.withFinalizer(obj -> heap.decref(obj)));
         long a = fin.allocate();
