@@ -34,7 +34,7 @@ test:
 	mvn -B -Dstyle.color=never test
 
 # Long randomized runs, kept out of `make test`: the model tests with ten times the programs, the API
-# fuzzer with a hundred times (about an hour on two cores).
+# fuzzer with a hundred times (about an hour and a half on two cores).
 stress:
 	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,ApiFuzzTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Drefheap.test.argLine='-Drefheap.stress=true'

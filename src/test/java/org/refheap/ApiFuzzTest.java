@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * runs a hundred times more.
  */
 class ApiFuzzTest {
-    static final int DEFAULT_PROGRAMS = 8000;
+    static final int DEFAULT_PROGRAMS = 10000;
     static final int OPS = 300;
 
     @Test
