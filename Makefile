@@ -33,9 +33,10 @@ test:
 	@echo "Using JDK at $(JDK)"
 	mvn -B -Dstyle.color=never test
 
-# Long randomized runs, kept out of `make test`: the model tests with ten times the programs.
+# Long randomized runs, kept out of `make test`: the model tests with ten times the programs, the API
+# fuzzer with a hundred times (about an hour and a half on two cores).
 stress:
-	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
+	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,ApiFuzzTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Drefheap.test.argLine='-Drefheap.stress=true'
 
 # An order book in refheap under an HFT-style load, four ways of collecting (options: DEMO_ARGS="--help").

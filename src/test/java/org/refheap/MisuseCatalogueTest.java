@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -254,7 +254,7 @@ class MisuseCatalogueTest {
     }
 
     @Test
-    void shouldToleratAFinalizerThatDecrefsItsOwnObjectAndReportIt() {
+    void shouldTolerateAFinalizerThatDecrefsItsOwnObjectFromDeallocAndReportIt() {
         StructType fin = heap.defineStruct("SelfDrop", MemoryLayout.structLayout(JAVA_LONG.withName("v")),
                 StructOptions.DEFAULT.withFinalizer(obj -> heap.decref(obj)));
         long a = fin.allocate();
@@ -441,6 +441,36 @@ class MisuseCatalogueTest {
         owning.close(); // released: the reference is the caller's again
         assertEquals(1, heap.getrefcount(s));
         heap.decref(s);
+    }
+
+    @Test
+    void shouldRefuseTheSecondCloseOfTwoRefsOwningOneReference() {
+        long x = node.allocate();
+        Ref first = heap.own(x);
+        Ref second = heap.own(x); // misuse: one reference, two owners
+        first.close(); // frees x
+        refused(RefcountException.class, second::close, hex(x), "below zero");
+        assertFalse(second.isOpen(), "the failed close still closed the handle: closing again does nothing");
+        second.close();
+        assertEquals(0, heap.liveObjects());
+    }
+
+    @Test
+    void shouldRefuseAStructFieldOnAnotherHeapsObject() {
+        try (Heap other = Heap.create()) {
+            StructType otherNode = other.defineStruct("Node", MemoryLayout.structLayout(JAVA_LONG.withName("value"),
+                    ADDRESS.withName("next")));
+            long theirs = otherNode.allocate();
+            long ours = node.allocate();
+            refused(NotAnObjectException.class, () -> value.getLong(theirs), hex(theirs), "heap #" + other.id());
+            refused(NotAnObjectException.class, () -> next.setRef(theirs, ours), hex(theirs), "heap #" + other.id());
+            NotAnObjectException e = assertThrows(NotAnObjectException.class,
+                    () -> otherNode.field("value").setLong(ours, 1));
+            assertTrue(e.getMessage().contains(hex(ours)) && e.getMessage().contains("heap #" + heap.id()), e.getMessage());
+            assertEquals(0, value.getLong(ours));
+            assertEquals(1, other.getrefcount(theirs));
+            other.verify();
+        }
     }
 
     @Test
@@ -794,6 +824,25 @@ class MisuseCatalogueTest {
         StructType again = heap.defineStruct("Twice", MemoryLayout.structLayout(JAVA_LONG.withName("v"),
                 JAVA_BYTE.withName("w")));
         assertEquals("Twice", again.name(), "a refused name is still free");
+    }
+
+    @Test
+    void shouldEitherRefuseAPackedLayoutOrReadAndWriteItsFields() {
+        StructLayout packed = MemoryLayout.structLayout(JAVA_BYTE.withName("b"),
+                JAVA_INT.withByteAlignment(1).withName("i"), JAVA_DOUBLE.withByteAlignment(1).withName("d"));
+        StructType p;
+        try {
+            p = heap.defineStruct("Packed", packed);
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage().contains("'i'") || e.getMessage().contains("align"), e.getMessage());
+            return; // refused where it was declared: fine
+        }
+        long x = p.allocate();
+        p.field("i").setLong(x, 7); // at offset 1: the type was accepted, so its fields must work
+        p.field("d").setDouble(x, 7.5);
+        assertEquals(7, p.field("i").getLong(x));
+        assertEquals(7.5, p.field("d").getDouble(x));
+        heap.decref(x);
     }
 
     // ================================================================== the pause-bounded collector
