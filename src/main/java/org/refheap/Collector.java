@@ -371,12 +371,20 @@ final class Collector {
      * the references the object really has from the set, so that the message names both counts.
      */
     private RefcountException refcountTooSmall(long young) {
-        long obj = tooSmall;
+        Gc.LongList examined = new Gc.LongList();
+        for (long g = next(young); g != young; g = next(g)) {
+            examined.add(g + GC_HEAD_SIZE);
+        }
+        return refcountTooSmall(tooSmall, examined, "the collection was abandoned");
+    }
+
+    /** The error for {@code obj}, whose count is below the references {@code examined} hold to it. */
+    RefcountException refcountTooSmall(long obj, Gc.LongList examined, String outcome) {
         long internal = 0;
         Gc.LongList refs = new Gc.LongList();
-        for (long g = next(young); g != young; g = next(g)) {
+        for (int j = 0; j < examined.size(); j++) {
             refs.clear();
-            referents(g + GC_HEAD_SIZE, refs);
+            referents(examined.get(j), refs);
             for (int i = 0; i < refs.size(); i++) {
                 if (refs.get(i) == obj) {
                     internal++;
@@ -384,8 +392,8 @@ final class Collector {
             }
         }
         return new RefcountException("refcount is too small: " + heap.describe(obj) + " is referenced " + internal
-                + " times by containers the collector examined, more than its count (a decref too many?); the"
-                + " collection was abandoned and nothing was freed");
+                + " times by containers the collector examined, more than its count (a decref too many?); "
+                + outcome + " and nothing was freed");
     }
 
     /**

@@ -224,23 +224,13 @@ final class IncrementalCollector {
     private long tooSmall;
 
     private RefcountException refcountTooSmall() {
-        long obj = tooSmall;
-        long internal = 0;
-        Gc.LongList refs = new Gc.LongList();
+        Gc.LongList examined = new Gc.LongList();
         for (int i = 0; i < n; i++) {
             if (objs[i] != 0) {
-                refs.clear();
-                gc.referents(objs[i], refs);
-                for (int j = 0; j < refs.size(); j++) {
-                    if (refs.get(j) == obj) {
-                        internal++;
-                    }
-                }
+                examined.add(objs[i]);
             }
         }
-        return new RefcountException("refcount is too small: " + heap.describe(obj) + " is referenced " + internal
-                + " times by containers the pause-bounded collector examined, more than its count (a decref too"
-                + " many?); the cycle was abandoned and nothing was freed");
+        return gc.refcountTooSmall(tooSmall, examined, "the pause-bounded cycle was abandoned");
     }
 
     /**
