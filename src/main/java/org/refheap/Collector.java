@@ -303,7 +303,6 @@ final class Collector {
      * phase can throw.
      */
     private void abandon(long young, long old) {
-        tooSmall = 0;
         rescue(new long[] {young, tmpA, tmpB, tmpC}, old);
         flushQueued(callbacks);
     }
@@ -313,6 +312,7 @@ final class Collector {
      * FINALIZED bit kept, walking gc_next links alone (UNREACHABLE marks masked); the lists end empty.
      */
     void rescue(long[] lists, long old) {
+        tooSmall = 0; // a finding of the pass that was abandoned, not of the next collection
         Gc.LongList all = new Gc.LongList();
         for (long list : lists) {
             for (long g = heap.getLong(list) & ~UNREACHABLE; g != list; g = heap.getLong(g) & ~UNREACHABLE) {

@@ -210,7 +210,6 @@ final class IncrementalCollector {
             }
         }
         gc.rescue(new long[] {chain, garbage, gc.tmpB(), gc.tmpC()}, old);
-        gc.flushQueued(queue);
         n = 0;
         cursor = 0;
         sp = 0;
@@ -218,6 +217,7 @@ final class IncrementalCollector {
         tooSmall = 0;
         phase = IDLE;
         heap.barrier = false;
+        gc.flushQueued(queue); // user code last, with the collector idle again
     }
 
     /** Set by the subtract phase: an untouched object whose gc_refs would go below zero (0: none). */
