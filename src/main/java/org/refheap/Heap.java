@@ -115,6 +115,11 @@ public final class Heap implements AutoCloseable {
     final boolean debug;
     /** Counts at or above this (and below IMMORTAL) cannot be counts: see the constructor. */
     private final long countLimit;
+    /** {@code limit - base - HEADER_SIZE}: a header at {@code obj} fits iff {@code obj - base} is at most this, unsigned. */
+    private final long span;
+    /** The type area's first address and its slot table ({@link TypeArea}), copied here for the checks. */
+    private final long typeBlock;
+    private final int[] typeSlots;
     private final Reservation reservation;
     private final Thread owner;
     /** The owner while the heap is open, null once closed: checkOwner's one compare covers both. */
@@ -147,8 +152,7 @@ public final class Heap implements AutoCloseable {
     static final int SLOT_GC = TypeArea.SLOT_GC;
     static final int SLOT_KIND = TypeArea.SLOT_KIND;
 
-    // Figures.
-    private long liveObjects;
+    // Figures. The live count is their sum, taken when asked: one counter less on every alloc and free.
     private long[] liveByType = new long[16];
     private long immortalBytes;
 
@@ -182,6 +186,7 @@ public final class Heap implements AutoCloseable {
             // a list, tuple or dict, not an object header.
             long maxCount = ((limit - base) >>> 3) + (1L << 32);
             this.countLimit = base > maxCount ? base : IMMORTAL;
+            this.span = limit - base - HEADER_SIZE;
             this.alloc = new Obmalloc(reservation, config.releasePolicy(), config.preTouchBytes());
             if (debug) {
                 // Freed blocks are held back from reuse, so that a stale address keeps pointing at
@@ -189,6 +194,8 @@ public final class Heap implements AutoCloseable {
                 alloc.setQuarantine(Math.min(config.maxBytes() / 4, QUARANTINE_MAX));
             }
             this.typeArea = new TypeArea(this, alloc.malloc(TypeArea.SIZE));
+            this.typeBlock = typeArea.block();
+            this.typeSlots = typeArea.slots;
             immortalBytes += alloc.usableSize(typeArea.block());
 
             // Bootstrap: `type` is its own type; names come once str exists.
@@ -266,8 +273,13 @@ public final class Heap implements AutoCloseable {
 
     /** Adds one to the count of {@code obj}. Immortal objects keep their count. */
     public void incref(long obj) {
+        if (UNCHECKED) {
+            acquire(obj, getLong(obj));
+            return;
+        }
         checkOwner();
-        acquire(obj, checkLive(obj));
+        long rc = quickCount(obj);
+        acquire(obj, rc > 0 ? rc : checkLive(obj));
     }
 
     /**
@@ -277,8 +289,13 @@ public final class Heap implements AutoCloseable {
      * @throws RefcountException when the object was already freed (its count would go below zero)
      */
     public void decref(long obj) {
+        if (UNCHECKED) {
+            release(obj, getLong(obj));
+            return;
+        }
         checkOwner();
-        release(obj, checkLiveForDecref(obj));
+        long rc = quickCount(obj);
+        release(obj, rc > 0 ? rc : checkLiveForDecref(obj));
     }
 
     /**
@@ -288,7 +305,8 @@ public final class Heap implements AutoCloseable {
      */
     public long getrefcount(long obj) {
         checkOwner();
-        return checkLive(obj);
+        long rc = quickCount(obj);
+        return rc > 0 ? rc : checkLive(obj);
     }
 
     /** Whether {@code obj} is immortal (None, True, False, small ints, types; PEP 683). */
@@ -396,8 +414,8 @@ public final class Heap implements AutoCloseable {
      */
     private void deallocate(long obj) {
         long type = getLong(obj + TYPE);
-        int flags = getInt(type + TP_FLAGS);
-        if ((flags & FLAG_HAVE_FINALIZER) != 0) {
+        int info = typeInfo(type);
+        if ((info & TypeArea.SLOT_FINALIZER) != 0) {
             if (!collector.isFinalized(obj)) {
                 collector.setFinalized(obj);
                 if (!finalizeFromDealloc(obj, type)) {
@@ -408,21 +426,21 @@ public final class Heap implements AutoCloseable {
             }
         }
         putLong(obj, 0);
-        if ((flags & FLAG_HAVE_GC) == 0) {
-            if (getLong(type + TP_WEAKLISTOFFSET) != 0) {
+        if ((info & SLOT_GC) == 0) {
+            if ((info & TypeArea.SLOT_WEAKLIST) != 0) {
                 weakRefs.clearAndCallback(obj, type);
             }
-            freeObject(obj, type, flags);
+            freeObject(obj, type, info);
             return;
         }
         collector.untrackForDealloc(obj);
-        if ((typeInfo(type) & SLOT_KIND) == KIND_WEAKREF) {
+        if ((info & SLOT_KIND) == KIND_WEAKREF) {
             // Off its referent's list now, not when the pending list gets to it: the referent may die
             // first in the same cascade and must not find (and call back) a weakref already dead
             // (CPython's weakref_dealloc clears the weakref first thing).
             weakRefs.dispose(obj);
         }
-        if (getLong(type + TP_WEAKLISTOFFSET) != 0) {
+        if ((info & TypeArea.SLOT_WEAKLIST) != 0) {
             weakRefs.clearAndCallback(obj, type);
         }
         putLong(obj + GC_NEXT, pending);
@@ -441,7 +459,7 @@ public final class Heap implements AutoCloseable {
                 putLong(obj + GC_NEXT, 0);
                 long type = getLong(obj + TYPE);
                 releaseReferences(obj, type);
-                freeObject(obj, type, FLAG_HAVE_GC);
+                freeObject(obj, type, typeInfo(type));
             }
         } finally {
             draining = false;
@@ -593,17 +611,22 @@ public final class Heap implements AutoCloseable {
         collector.track(obj);
     }
 
-    private void freeObject(long obj, long type, int flags) {
-        long block = (flags & FLAG_HAVE_GC) != 0 ? obj - GC_HEAD_SIZE : obj;
-        int tid = getInt(type + TP_ID);
+    /** Frees {@code obj} of {@code type}, whose slot ({@link TypeArea}) is {@code info}. */
+    private void freeObject(long obj, long type, int info) {
+        long block = (info & SLOT_GC) != 0 ? obj - GC_HEAD_SIZE : obj;
+        liveByType[info >>> TypeArea.SLOT_TID_SHIFT]--;
         if (debug) {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
-        } else {
-            putLong(obj + TYPE, freedType(type));
+            alloc.free(block);
+            return;
         }
-        alloc.free(block);
-        liveObjects--;
-        liveByType[tid]--;
+        putLong(obj + TYPE, freedType(type));
+        int sz = (info >>> TypeArea.SLOT_SZIDX_SHIFT) & TypeArea.SLOT_SZIDX_MASK;
+        if (sz != 0) {
+            alloc.freeKnown(block, sz - 1); // the type knows the block's class: no pool header read for it
+        } else {
+            alloc.free(block);
+        }
     }
 
     // ================================================================== allocation
@@ -640,7 +663,6 @@ public final class Heap implements AutoCloseable {
         }
         putLong(obj, 1);
         putLong(obj + TYPE, type);
-        liveObjects++;
         liveByType[tid]++;
         return obj;
     }
@@ -680,7 +702,6 @@ public final class Heap implements AutoCloseable {
     private long immortal(long obj) {
         long type = getLong(obj + TYPE);
         putLong(obj, IMMORTAL);
-        liveObjects--;
         liveByType[getInt(type + TP_ID)]--;
         boolean gc = (getInt(type + TP_FLAGS) & FLAG_HAVE_GC) != 0;
         immortalBytes += alloc.usableSize(gc ? obj - GC_HEAD_SIZE : obj);
@@ -953,6 +974,11 @@ public final class Heap implements AutoCloseable {
         new HeapVerifier(this).run();
     }
 
+    /** The first type object's address (tests: an address in the type area). */
+    long typeBlockForTest() {
+        return typeBlock;
+    }
+
     /** For verify: the type area's block, and the live objects of type {@code tid}. */
     long typeAreaBlock() {
         return typeArea.block();
@@ -1024,7 +1050,12 @@ public final class Heap implements AutoCloseable {
 
     /** Live objects, immortal ones not counted. */
     public long liveObjects() {
-        return liveObjects;
+        long n = 0;
+        long[] byType = liveByType;
+        for (int i = typeArea.count() - 1; i >= 0; i--) {
+            n += byType[i];
+        }
+        return n;
     }
 
     /** Bytes of blocks in use (objects and their item blocks), immortal objects and types not counted. */
@@ -1045,7 +1076,7 @@ public final class Heap implements AutoCloseable {
         for (int i = 0; i < blocks.length; i++) {
             blocks[i] = alloc.blocksInUse(i);
         }
-        return new HeapStats(liveObjects, byType, bytesInUse(), alloc.peakBytesInUse() - immortalBytes,
+        return new HeapStats(liveObjects(), byType, bytesInUse(), alloc.peakBytesInUse() - immortalBytes,
                 alloc.bytesCommitted(), alloc.arenasInUse(), alloc.arenasReleased(), alloc.arenasAllocated(),
                 blocks, alloc.largeRunsInUse(), alloc.largeBytesInUse(), alloc.limitBytes());
     }
@@ -1103,7 +1134,7 @@ public final class Heap implements AutoCloseable {
     @Override
     public String toString() {
         return "Heap#" + id + (closed ? "(closed)" : "[0x" + Long.toHexString(base) + ", 0x" + Long.toHexString(limit)
-                + "), " + liveObjects + " live objects, " + bytesInUse() + " bytes in use");
+                + "), " + liveObjects() + " live objects, " + bytesInUse() + " bytes in use");
     }
 
     // ================================================================== checks
@@ -1121,6 +1152,34 @@ public final class Heap implements AutoCloseable {
                     + "'; it was used from thread '" + Thread.currentThread().getName() + "'");
         }
         return new IllegalStateException("heap #" + id + " is closed");
+    }
+
+    /**
+     * Per-call validation off ({@code -Drefheap.disableChecks=true}, read once so that the JIT folds
+     * it, like Agrona's {@code agrona.disable.bounds.checks}): {@code incref}, {@code decref} and
+     * struct field access then trust the address they are given. Every access still goes through the
+     * heap's segment, so a bad address is at worst an exception or a corrupted heap, never a crash of
+     * the JVM; the segment still refuses other threads and a closed heap.
+     */
+    static final boolean UNCHECKED = Settings.DISABLE_CHECKS;
+
+    /**
+     * The count of {@code obj} when it is plainly a live object: 16-aligned, inside the heap, its
+     * ob_type a type object, its count in [1, countLimit) or immortal, and no slow check asked for
+     * (debug mode, condemned objects about). 0 otherwise, and the caller's slow path decides and
+     * names the problem. Two reads of the header and one of a Java array, no call.
+     */
+    long quickCount(long obj) {
+        long off = obj - base;
+        if (Long.compareUnsigned(off, span) > 0 || (obj & 15) != 0 || slowChecks) {
+            return 0;
+        }
+        long rc = seg.get(LONG, off);
+        long t = seg.get(LONG, off + TYPE) - typeBlock;
+        if ((t & TypeArea.OFFSET_MASK) != 0 || typeSlots[(int) (t >>> 4)] == 0) {
+            return 0;
+        }
+        return Long.compareUnsigned(rc - 1, countLimit - 1) < 0 || rc >= IMMORTAL ? rc : 0;
     }
 
     /** Checks that {@code obj} is a live object of this heap and returns its count. */
@@ -1226,6 +1285,9 @@ public final class Heap implements AutoCloseable {
      * live object of this heap. The message is built only on failure: this is on every store.
      */
     void checkValue(long value, long container) {
+        if (quickCount(value) > 0) {
+            return;
+        }
         long rc = liveCount(value);
         if (rc <= 0) {
             throw diagnostics.cannotStore(value, rc, container);
@@ -1234,6 +1296,9 @@ public final class Heap implements AutoCloseable {
 
     /** Checks a key looked up in {@code dict} (get, contains, remove): a live object of this heap. */
     void checkKey(long key, long dict) {
+        if (quickCount(key) > 0) {
+            return;
+        }
         long rc = liveCount(key);
         if (rc <= 0) {
             throw diagnostics.cannotLookUp(key, rc, dict);
@@ -1280,7 +1345,7 @@ public final class Heap implements AutoCloseable {
      * type object: SLOT_GC set for containers, the kind in SLOT_KIND. {@code type} must be a type.
      */
     int typeInfo(long type) {
-        return typeArea.info(type);
+        return typeSlots[(int) ((type - typeBlock) >>> 4)];
     }
 
 }

@@ -241,6 +241,9 @@ public final class StructType {
     }
 
     void check(long obj) {
+        if (Heap.UNCHECKED) {
+            return; // the segment still checks bounds, thread and liveness of the heap
+        }
         heap.checkOwner();
         heap.checkType(obj, typeAddress, name);
     }
@@ -412,7 +415,9 @@ public final class StructType {
                 throw kindMismatch("a reference");
             }
             if (value != 0) {
-                heap.checkValue(value, obj);
+                if (!Heap.UNCHECKED) {
+                    heap.checkValue(value, obj);
+                }
                 heap.increfNoCheck(value);
             }
             long slot = obj + offset;

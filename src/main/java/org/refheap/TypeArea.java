@@ -12,14 +12,19 @@ import static org.refheap.layout.TypeLayout.*;
  * The type objects of one heap and the Java-side table beside them.
  *
  * <p>Type objects (layout in {@link org.refheap.layout.TypeLayout}) live in one run of {@link #SIZE}
- * bytes of their own, bump allocated and never freed, as types are immortal. One byte per 16 bytes
- * of the run says where a type object starts and what the collector needs of it, so that "is this
- * word a type object?" (every checked access asks it of an object's {@code ob_type}) is a range
- * check and an array load, exact, with no native read:
+ * bytes of their own, bump allocated and never freed, as types are immortal. One int per 16 bytes
+ * of the run says where a type object starts and what the hot paths need of it, so that "is this
+ * word a type object?" (every checked access asks it of an object's {@code ob_type}) is a mask and
+ * an array load, exact, and a dealloc reads the type's flags without touching the type object:
  * <pre>
- *  bit  7    TYPE_SLOT  a type object starts here
- *  bit  6    SLOT_GC    its instances carry a GC head
- *  bits 5..0 SLOT_KIND  its KIND_* value
+ *  bits 31..16 SLOT_TID       its tp_id (the index of its PyType)
+ *  bits 15..10 SLOT_SZIDX     1 + the allocator's size class of its instances' blocks, when all
+ *                             have one size and it is small; 0 otherwise (str, tuple, large)
+ *  bit  9      SLOT_WEAKLIST  its instances have a weakref list (tp_weaklistoffset != 0)
+ *  bit  8      SLOT_FINALIZER its type has a finalizer (FLAG_HAVE_FINALIZER)
+ *  bit  7      TYPE_SLOT      a type object starts here (so a slot is 0 exactly where none does)
+ *  bit  6      SLOT_GC        its instances carry a GC head
+ *  bits 5..0   SLOT_KIND      its KIND_* value
  * </pre>
  * Half a page arena: even the smallest heap keeps room for runs over 512 bytes, and some two
  * thousand struct types fit. Behaviour only Java can hold (names, finalizers) is in the
@@ -30,10 +35,20 @@ final class TypeArea {
     static final int TYPE_SLOT = 0x80;
     static final int SLOT_GC = 0x40;
     static final int SLOT_KIND = 0x3f;
+    static final int SLOT_FINALIZER = 0x100;
+    static final int SLOT_WEAKLIST = 0x200;
+    static final int SLOT_TID_SHIFT = 16;
+    static final int SLOT_SZIDX_SHIFT = 10;
+    static final int SLOT_SZIDX_MASK = 0x3f;
+    /**
+     * {@code (t - block) & OFFSET_MASK} is 0 exactly when {@code t - block} is a multiple of 16 in
+     * [0, SIZE): SIZE is a power of two, so the mask keeps every bit outside bits 4..18.
+     */
+    static final long OFFSET_MASK = ~(long) (SIZE - 16);
 
     private final Heap heap;
     private final long block;
-    private final byte[] slots = new byte[SIZE >> 4];
+    final int[] slots = new int[SIZE >> 4];
     private long top;
     private PyType[] types = new PyType[16];
     private int count;
@@ -51,12 +66,21 @@ final class TypeArea {
 
     boolean isTypeObject(long t) {
         long off = t - block;
-        return off >= 0 && off < top && (off & 15) == 0 && slots[(int) (off >>> 4)] != 0;
+        return (off & OFFSET_MASK) == 0 && slots[(int) (off >>> 4)] != 0;
     }
 
-    /** SLOT_GC and SLOT_KIND of type object {@code t}; {@code t} must be a type object. */
+    /** The slot of type object {@code t} (table above); {@code t} must be a type object. */
     int info(long t) {
         return slots[(int) ((t - block) >>> 4)];
+    }
+
+    /** SLOT_SZIDX of a type: the size class of its instances' blocks, plus one, if they all share one. */
+    private static int szidxBits(int flags, long basicsize) {
+        long block = basicsize + ((flags & FLAG_HAVE_GC) != 0 ? org.refheap.layout.ObjectLayout.GC_HEAD_SIZE : 0);
+        if ((flags & FLAG_VAR) != 0 || block > org.refheap.alloc.SizeClasses.SMALL_REQUEST_THRESHOLD) {
+            return 0;
+        }
+        return (org.refheap.alloc.SizeClasses.index((int) block) + 1) << SLOT_SZIDX_SHIFT;
     }
 
     int count() {
@@ -89,7 +113,12 @@ final class TypeArea {
                     + heap.id + " is full (" + count + " types)");
         }
         long t = block + top;
-        slots[(int) (top >>> 4)] = (byte) (TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0) | kind);
+        int tid = count;
+        if (tid >= 1 << (32 - SLOT_TID_SHIFT - 1)) {
+            throw new RefHeapException("cannot define type '" + name + "': heap #" + heap.id + " already has " + tid
+                    + " types");
+        }
+        long slotIndex = top >>> 4;
         top += size;
         heap.putLong(t, IMMORTAL);
         heap.putLong(t + TYPE, typeType == 0 ? t : typeType); // `type` is its own type
@@ -98,7 +127,6 @@ final class TypeArea {
         heap.putLong(t + TP_ITEMSIZE, itemsize);
         heap.putInt(t + TP_FLAGS, flags);
         heap.putInt(t + TP_KIND, kind);
-        int tid = count;
         heap.putInt(t + TP_ID, tid);
         heap.putInt(t + TP_NREFS, refOffsets.length);
         heap.putLong(t + TP_WEAKLISTOFFSET, weaklistoffset);
@@ -108,6 +136,10 @@ final class TypeArea {
         if (tid == types.length) {
             types = Arrays.copyOf(types, tid * 2);
         }
+        // Published last: until now nothing takes t for a type.
+        slots[(int) slotIndex] = TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0) | kind
+                | ((flags & FLAG_HAVE_FINALIZER) != 0 ? SLOT_FINALIZER : 0) | (weaklistoffset != 0 ? SLOT_WEAKLIST : 0)
+                | szidxBits(flags, basicsize) | tid << SLOT_TID_SHIFT;
         PyType pt = new PyType(heap, name, tid, t, kind, flags, basicsize, itemsize, refOffsets.clone(), finalizer);
         types[tid] = pt;
         count = tid + 1;

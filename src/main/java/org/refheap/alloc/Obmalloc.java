@@ -138,8 +138,19 @@ public final class Obmalloc {
     /** CACHE_SIZE, or 0 while the quarantine is on (see free). */
     private int cacheLimit = CACHE_SIZE;
     final long[] usedpools = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    final long[] blocksInUse = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
-    long bytesInUse;
+    /**
+     * Blocks of each class <em>held</em>: in use by the program or sitting in the class's cache. A
+     * block moving between the cache and the program changes neither figure, so the fast paths keep
+     * no statistics; the figures in use are these minus what the caches hold, taken when asked
+     * ({@link #blocksInUse(int)}, {@link #bytesInUse()}).
+     */
+    final long[] heldBlocks = new long[SizeClasses.NB_SMALL_SIZE_CLASSES];
+    /** Bytes held: small blocks in use or cached, and large runs in use. */
+    long heldBytes;
+    /**
+     * The highest {@link #heldBytes}: the peak of bytes in use, overstated at most by what the caches
+     * held at that moment ({@link #CACHE_SIZE} blocks per class).
+     */
     long peakBytesInUse;
 
     // --- debug: freed blocks held back from reuse, see setQuarantine ---
@@ -237,8 +248,6 @@ public final class Obmalloc {
         int n = cacheCount[szidx] - 1;
         if (n >= 0) {
             cacheCount[szidx] = n;
-            blocksInUse[szidx]++;
-            addBytes(SizeClasses.size(szidx));
             return cache[szidx * CACHE_SIZE + n];
         }
         return mallocFromPool(szidx);
@@ -256,7 +265,7 @@ public final class Obmalloc {
         }
         putLong(pool + PoolHeader.FREEBLOCK, next);
         putInt(pool + PoolHeader.COUNT, getInt(pool + PoolHeader.COUNT) + 1);
-        blocksInUse[szidx]++;
+        heldBlocks[szidx]++;
         addBytes(SizeClasses.size(szidx));
         return block;
     }
@@ -334,7 +343,7 @@ public final class Obmalloc {
         putInt(pool + PoolHeader.NEXTOFFSET, PoolHeader.SIZE + 2 * size);
         putInt(pool + PoolHeader.MAXNEXTOFFSET, POOL_SIZE - size);
         usedpools[szidx] = pool;
-        blocksInUse[szidx]++;
+        heldBlocks[szidx]++;
         addBytes(size);
         return block;
     }
@@ -521,8 +530,6 @@ public final class Obmalloc {
         if (k == POOLS) {
             long pool = block & POOL_MASK;
             int szidx = getInt(pool + PoolHeader.SZIDX);
-            blocksInUse[szidx]--;
-            bytesInUse -= SizeClasses.size(szidx);
             int n = cacheCount[szidx];
             // The cache takes a block of the head pool that is not the pool's last one in use (CACHE_SIZE);
             // cacheLimit is 0 while the quarantine is on, which sends every free to the slow path.
@@ -531,6 +538,8 @@ public final class Obmalloc {
                 cacheCount[szidx] = n + 1;
                 return;
             }
+            heldBlocks[szidx]--;
+            heldBytes -= SizeClasses.size(szidx);
             if (cacheLimit == 0) {
                 quarantine(block, SizeClasses.size(szidx));
             } else {
@@ -539,6 +548,22 @@ public final class Obmalloc {
         } else {
             freeLarge(block, a, k);
         }
+    }
+
+    /**
+     * {@link #free} for a caller that knows {@code block} is a small block of class {@code szidx} (an
+     * object of a fixed-size type): the cache push without reading the class from the pool header.
+     * Anything else takes {@link #free}'s own path.
+     */
+    public void freeKnown(long block, int szidx) {
+        long pool = block & POOL_MASK;
+        int n = cacheCount[szidx];
+        if (n < cacheLimit && pool == usedpools[szidx] && getInt(pool + PoolHeader.COUNT) - n > 1) {
+            cache[szidx * CACHE_SIZE + n] = block;
+            cacheCount[szidx] = n + 1;
+            return;
+        }
+        free(block);
     }
 
     /**
@@ -556,6 +581,8 @@ public final class Obmalloc {
         if (n < CACHE_SIZE) {
             cache[szidx * CACHE_SIZE + n++] = block;
             cacheCount[szidx] = n;
+            heldBlocks[szidx]++; // held again, by the cache
+            addBytes(SizeClasses.size(szidx));
         } else {
             freeSmall(block, szidx); // the pool keeps n > 0 cached blocks, so it stays the head
         }
@@ -608,6 +635,8 @@ public final class Obmalloc {
         }
         cacheCount[c] = 0;
         cacheOnlyHeads &= ~(1 << c);
+        heldBlocks[c] -= n;
+        heldBytes -= (long) n * SizeClasses.size(c);
         for (int i = 0; i < n; i++) {
             freeSmall(cache[c * CACHE_SIZE + i], c);
         }
@@ -729,7 +758,7 @@ public final class Obmalloc {
                 : (long) hugeArenas[a] << ARENA_SHIFT;
         largeBytesInUse -= bytes;
         largeRunsInUse--;
-        bytesInUse -= bytes;
+        heldBytes -= bytes;
         if (quarantine.maxBytes() != 0) {
             quarantine(block, bytes);
         } else {
@@ -969,7 +998,11 @@ public final class Obmalloc {
     }
 
     public long bytesInUse() {
-        return bytesInUse;
+        long cached = 0;
+        for (int c = 0; c < cacheCount.length; c++) {
+            cached += (long) cacheCount[c] * SizeClasses.size(c);
+        }
+        return heldBytes - cached;
     }
 
     public long peakBytesInUse() {
@@ -978,7 +1011,7 @@ public final class Obmalloc {
 
     /** Resets the peak to the current figure (tracemalloc's {@code reset_peak}). */
     public void resetPeak() {
-        peakBytesInUse = bytesInUse;
+        peakBytesInUse = heldBytes;
     }
 
     /**
@@ -1013,7 +1046,7 @@ public final class Obmalloc {
 
     /** Blocks in use in size class {@code szidx}. */
     public long blocksInUse(int szidx) {
-        return blocksInUse[szidx];
+        return heldBlocks[szidx] - cacheCount[szidx];
     }
 
     public long largeRunsInUse() {
@@ -1027,8 +1060,8 @@ public final class Obmalloc {
     // ------------------------------------------------------------------ helpers
 
     private void addBytes(long n) {
-        long b = bytesInUse + n;
-        bytesInUse = b;
+        long b = heldBytes + n;
+        heldBytes = b;
         if (b > peakBytesInUse) {
             peakBytesInUse = b;
         }

@@ -84,7 +84,7 @@ final class ObmallocWalk {
 
     /** Calls {@code action} with every block handed out, in address order. */
     void forEachAllocatedBlock(LongConsumer action) {
-        long stamp = m.bytesInUse;
+        long stamp = m.heldBytes;
         int arenas = m.kind.length;
         for (int a = 0; a < arenas; a++) {
             long arena = m.arenaAddress(a);
@@ -127,9 +127,9 @@ final class ObmallocWalk {
 
     private long call(LongConsumer action, long block, long stamp) {
         action.accept(block);
-        if (m.bytesInUse != stamp) {
+        if (m.heldBytes != stamp) {
             throw new ConcurrentModificationException("the action allocated or freed (bytes in use went from "
-                    + stamp + " to " + m.bytesInUse + ") while the allocator was being walked");
+                    + stamp + " to " + m.heldBytes + ") while the allocator was being walked");
         }
         return stamp;
     }
@@ -508,17 +508,17 @@ final class ObmallocWalk {
     private void verifyFigures() {
         long smallBytes = 0;
         for (int c = 0; c < SizeClasses.NB_SMALL_SIZE_CLASSES; c++) {
-            check(m.blocksInUse[c] == liveBlocks[c], "blocksInUse(", c, ") is ", m.blocksInUse[c], " but the pools hold ",
+            check(m.blocksInUse(c) == liveBlocks[c], "blocksInUse(", c, ") is ", m.blocksInUse(c), " but the pools hold ",
                     liveBlocks[c], " blocks in use (not free, cached or quarantined)");
             smallBytes += liveBlocks[c] * SizeClasses.size(c);
         }
         check(m.largeRunsInUse == largeRuns, "largeRunsInUse is ", m.largeRunsInUse, " but the walk found ", largeRuns);
         check(m.largeBytesInUse == largeBytes, "largeBytesInUse is ", m.largeBytesInUse, " but the walk found ",
                 largeBytes);
-        check(m.bytesInUse == smallBytes + largeBytes, "bytesInUse is ", m.bytesInUse, " but the walk found ",
+        check(m.bytesInUse() == smallBytes + largeBytes, "bytesInUse is ", m.bytesInUse(), " but the walk found ",
                 smallBytes, " small + ", largeBytes, " large");
-        check(m.peakBytesInUse >= m.bytesInUse, "peakBytesInUse ", m.peakBytesInUse, " is below bytesInUse ",
-                m.bytesInUse);
+        check(m.peakBytesInUse >= m.heldBytes, "peakBytesInUse ", m.peakBytesInUse, " is below the bytes held ",
+                m.heldBytes);
     }
 
     // ------------------------------------------------------------------ helpers
