@@ -1231,7 +1231,7 @@ public final class Heap implements AutoCloseable {
 
     /** Whether a header at {@code obj} would lie inside the reservation; no overflow for any long. */
     boolean inRange(long obj) {
-        return Long.compareUnsigned(obj - base, limit - base - HEADER_SIZE) <= 0;
+        return Long.compareUnsigned(obj - base, span) <= 0;
     }
 
     private boolean debugVerify(long obj, long type) {
@@ -1251,7 +1251,7 @@ public final class Heap implements AutoCloseable {
      */
     void checkType(long obj, long type, String expected) {
         long off = obj - base;
-        if (Long.compareUnsigned(off, limit - base - HEADER_SIZE) <= 0 && (obj & 15) == 0
+        if (Long.compareUnsigned(off, span) <= 0 && (obj & 15) == 0
                 && seg.get(LONG, off + TYPE) == type
                 && Long.compareUnsigned(seg.get(LONG, off) - 1, countLimit - 1) < 0 && !slowChecks) {
             return;
