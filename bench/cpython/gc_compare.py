@@ -6,12 +6,15 @@ Run by `make compare-cpython` (which passes the refheap lines on stdin), or alon
 Shapes (the same in both):
   full_reachable N  one list holding N-1 lists of one item (None); gc.collect()
   full_garbage N    N/2 pairs of lists holding each other, dropped; gc.collect()
+  full_churned N    N one-item lists pointing at random others, churned (N random replacements),
+                    held in random order by a root that then drops half; gc.collect()
   young_reachable   700 new one-item lists appended to an old list; gc.collect(0)
   young_garbage     350 new pairs, dropped; gc.collect(0)
 Full shapes print nanoseconds per object; young shapes nanoseconds per collection.
 """
 import gc
 import platform
+import random
 import sys
 import time
 
@@ -39,6 +42,28 @@ def full_garbage(n):
     dt = time.perf_counter_ns() - t0
     assert found >= n // 2 * 2, found
     return dt / found
+
+
+def full_churned(n):
+    rnd = random.Random(n)
+    nodes = [[] for _ in range(n)]
+    for node in nodes:
+        node.append(nodes[rnd.randrange(n)])
+    for _ in range(n):  # churn: replace a random node by a new one
+        k = rnd.randrange(n)
+        nodes[k] = [nodes[rnd.randrange(n)]]
+    order = list(range(n))
+    rnd.shuffle(order)
+    root = [nodes[i] for i in order]
+    del nodes
+    del root[len(root) - n // 2:]
+    tracked = len(gc.get_objects())
+    t0 = time.perf_counter_ns()
+    gc.collect()
+    dt = time.perf_counter_ns() - t0
+    del root
+    gc.collect()
+    return dt / tracked
 
 
 def young(garbage, rounds=300):
@@ -75,6 +100,8 @@ def cpython_results(sizes):
         out[("full_reachable", n)] = full_reachable(n)
     for n in sizes:
         out[("full_garbage", n)] = full_garbage(n)
+    for n in sizes:
+        out[("full_churned", n)] = full_churned(n)
     out[("young_reachable", 700)] = young(False)
     out[("young_garbage", 700)] = young(True)
     return out
