@@ -1,0 +1,85 @@
+package org.refheap.demo.book;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The demo's child processes: a stream file written and read back, contenders started, results read. */
+class ContenderProcessTest {
+    @TempDir
+    static Path dir;
+    private static MarketGenerator.Generated generated;
+    private static Path stream;
+
+    @BeforeAll
+    static void writeStream() throws IOException {
+        generated = MarketGenerator.forLive(11, 4_000, 10_000);
+        stream = dir.resolve("stream.bin");
+        EventStream.write(stream, generated);
+    }
+
+    @Test
+    void shouldReadBackTheStreamItWrote() throws IOException {
+        MarketGenerator.Generated back = EventStream.read(stream);
+        EventStream a = generated.stream();
+        EventStream b = back.stream();
+        assertEquals(a.size(), b.size());
+        assertEquals(a.loadEvents(), b.loadEvents());
+        assertEquals(a.instruments(), b.instruments());
+        assertEquals(generated.checksum(), back.checksum());
+        assertEquals(generated.orders(), back.orders());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.kind(i), b.kind(i));
+            assertEquals(a.instrument(i), b.instrument(i));
+            assertEquals(a.side(i), b.side(i));
+            assertEquals(a.price(i), b.price(i));
+            assertEquals(a.qty(i), b.qty(i));
+            assertEquals(a.id(i), b.id(i));
+        }
+        Files.write(dir.resolve("short.bin"), Files.readAllBytes(stream), java.nio.file.StandardOpenOption.CREATE);
+        Files.write(dir.resolve("short.bin"), new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> EventStream.read(dir.resolve("short.bin"))).getMessage().contains("expected"));
+    }
+
+    @Test
+    void shouldRunContendersInTheirOwnProcessesAndReport() throws Exception {
+        ContenderProcess.Settings settings = new ContenderProcess.Settings(500, 50_000, 20_000, 2_000, 11);
+        for (Contender c : List.of(Contender.RH_STEPPED, Contender.ZGC, Contender.POOLED)) {
+            RunResult r = ContenderProcess.run(c, stream, settings, dir);
+            assertEquals(c, r.contender());
+            assertEquals(generated.checksum(), r.checksum(), "checksum of " + c);
+            assertEquals(10_000, r.events());
+            assertEquals(10_000, r.latency().getTotalCount());
+            assertTrue(r.rssBytes() > 0 && r.hwmBytes() >= r.rssBytes(), "resident memory of " + c);
+            assertTrue(r.pauses() >= 0 && r.collectionCpuNanos() >= 0);
+            assertTrue(Files.exists(dir.resolve(c.key + ".safepoints.log")), "the safepoint log of " + c);
+            for (String flag : c.jvmFlags()) {
+                assertTrue(r.jvm().contains(flag), c + " ran with " + flag + ": " + r.jvm());
+            }
+        }
+        // The process's collector is the contender's: ZGC's beans, not the default's.
+        assertTrue(ContenderProcess.run(Contender.ZGC, stream, settings, dir).jvm().contains("ZGC"));
+    }
+
+    @Test
+    void shouldCarryAResultThroughItsPropertiesUnchanged() {
+        RunResult r = new ContenderRunner(500, 10_000, 5_000).run(Contender.RH_LATENCY, generated.stream(), null);
+        RunResult back = RunResult.fromProperties(r.toProperties());
+        assertEquals(r.contender(), back.contender());
+        assertEquals(r.checksum(), back.checksum());
+        assertEquals(r.pauses(), back.pauses());
+        assertEquals(r.garbageObjects(), back.garbageObjects());
+        assertEquals(r.latency().getTotalCount(), back.latency().getTotalCount());
+        assertEquals(r.latency().getValueAtPercentile(99.9), back.latency().getValueAtPercentile(99.9));
+        assertEquals(r.latency().getMaxValue(), back.latency().getMaxValue());
+    }
+}
