@@ -18,7 +18,7 @@ import java.util.Locale;
 public final class OrderBookDemo {
     /** The small book (one instrument of the original demo's size) and one large venue. */
     static final List<Integer> DEFAULT_LIVE = List.of(MarketGenerator.ORDERS_PER_INSTRUMENT, 1_000_000);
-    static final int MIN_EVENTS = 2_000_000;
+    static final int MIN_EVENTS = 1_000_000;
     static final int DEFAULT_BURST = 500;
     static final long DEFAULT_GAP = 200_000;
     static final long DEFAULT_BUDGET = 150_000;
@@ -30,7 +30,7 @@ public final class OrderBookDemo {
     }
 
     /**
-     * The command line. {@code events} 0 means the default for each size: max(2,000,000, live), so a
+     * The command line. {@code events} 0 means the default for each size: max(1,000,000, live), so a
      * large venue turns its book over.
      */
     record Options(List<Integer> live, int events, int burst, long gapNanos, long budgetNanos, long seed,

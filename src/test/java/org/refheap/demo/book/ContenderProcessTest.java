@@ -65,9 +65,10 @@ class ContenderProcessTest {
             for (String flag : c.jvmFlags()) {
                 assertTrue(r.jvm().contains(flag), c + " ran with " + flag + ": " + r.jvm());
             }
+            if (c == Contender.ZGC) {
+                assertTrue(r.jvm().contains("ZGC Major Pauses"), "the process's collector is ZGC: " + r.jvm());
+            }
         }
-        // The process's collector is the contender's: ZGC's beans, not the default's.
-        assertTrue(ContenderProcess.run(Contender.ZGC, stream, settings, dir).jvm().contains("ZGC"));
     }
 
     @Test
