@@ -148,5 +148,14 @@ class OrderBookDemoTest {
         assertEquals(Contender.values().length, text.split("<polyline").length - 1);
         assertTrue(text.contains("99.999%"));
         assertTrue(text.contains(Contender.POOLED.label.replace("&", "&amp;")));
+
+        Path stacked = dir.resolve("stacked.svg");
+        List<RunResult> all = List.copyOf(results.values());
+        SvgPlot.writeStacked(stacked, List.of("small", "large"), List.of(all, all.subList(0, 3)));
+        String both = Files.readString(stacked);
+        assertEquals(all.size() + 3, both.split("<polyline").length - 1, "a curve per contender in each panel");
+        assertTrue(both.contains(">small<") && both.contains(">large<"));
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> SvgPlot.writeStacked(stacked, List.of("one"), List.of(all, all))).getMessage().contains("1 titles"));
     }
 }

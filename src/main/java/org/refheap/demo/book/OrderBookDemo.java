@@ -149,7 +149,8 @@ public final class OrderBookDemo {
 
             Every contender runs in a JVM process of its own, one after the other. Writes per venue size
             DIR/live-<N>/<contender>.hgrm (latency distributions, microseconds), the processes' logs and
-            results, DIR/latency-<N>.svg (the percentile curves) and DIR/results.csv (every figure).
+            results, DIR/latency-<N>.svg (the percentile curves), DIR/latency.svg (every size, stacked)
+            and DIR/results.csv (every figure).
             Exits 1 if the books differ.
             """;
 
@@ -182,17 +183,31 @@ public final class OrderBookDemo {
         boolean ok = true;
         List<String> csv = new ArrayList<>();
         csv.add(DemoReport.CSV_HEADER);
+        List<String> titles = new ArrayList<>();
+        List<List<RunResult>> panels = new ArrayList<>();
         for (int live : o.live) {
-            ok &= runSize(out, o, live, csv);
+            List<RunResult> results = new ArrayList<>();
+            ok &= runSize(out, o, live, csv, results);
+            titles.add(title(o, live));
+            panels.add(results);
         }
         Files.write(o.out.resolve("results.csv"), csv);
-        out.println("Every figure: " + o.out.resolve("results.csv").toAbsolutePath());
+        Path all = o.out.resolve("latency.svg");
+        SvgPlot.writeStacked(all, titles, panels);
+        out.println();
+        out.println("Every size in one plot: " + all.toAbsolutePath());
+        out.println("Every figure:           " + o.out.resolve("results.csv").toAbsolutePath());
         if (!ok) {
             System.exit(1);
         }
     }
 
-    private static boolean runSize(PrintStream out, Options o, int live, List<String> csv)
+    private static String title(Options o, int live) {
+        return String.format(Locale.ROOT, "Latency per event: %,d resting orders, %,d events, bursts of %d, gaps of %s",
+                live, o.eventsFor(live), o.burst, Units.nanos(o.gapNanos));
+    }
+
+    private static boolean runSize(PrintStream out, Options o, int live, List<String> csv, List<RunResult> results)
             throws IOException, InterruptedException {
         int events = o.eventsFor(live);
         Path dir = o.out.resolve("live-" + live);
@@ -214,7 +229,6 @@ public final class OrderBookDemo {
         s = null; // the children read the file; this process keeps nothing of the stream
         ContenderProcess.Settings settings = new ContenderProcess.Settings(o.burst, o.gapNanos, o.budgetNanos,
                 o.warmup, o.seed);
-        List<RunResult> results = new ArrayList<>();
         for (Contender c : o.contenders) {
             System.gc();
             t0 = System.nanoTime();
@@ -233,8 +247,7 @@ public final class OrderBookDemo {
             csv.add(DemoReport.csvLine(live, r));
         }
         Path svg = o.out.resolve("latency-" + live + ".svg");
-        SvgPlot.write(svg, String.format(Locale.ROOT, "Latency per event: %,d resting orders, %,d events, bursts of %d, "
-                + "gaps of %s", live, events, o.burst, Units.nanos(o.gapNanos)), results);
+        SvgPlot.write(svg, title(o, live), results);
         out.println();
         out.println("Percentile plot: " + svg.toAbsolutePath());
         out.println("Histograms:      " + dir.toAbsolutePath() + "/<contender>.hgrm");

@@ -25,7 +25,33 @@ public final class SvgPlot {
     private SvgPlot() {
     }
 
+    /** One plot: every contender of one venue size. */
     public static void write(Path file, String title, List<RunResult> results) throws IOException {
+        writeStacked(file, List.of(title), List.of(results));
+    }
+
+    /** One panel per venue size, stacked: {@code titles.get(i)} over {@code panels.get(i)}. */
+    public static void writeStacked(Path file, List<String> titles, List<List<RunResult>> panels) throws IOException {
+        if (titles.size() != panels.size() || panels.isEmpty()) {
+            throw new IllegalArgumentException("one title per panel, at least one: " + titles.size() + " titles, "
+                    + panels.size() + " panels");
+        }
+        int h = H * panels.size();
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">%n", W, h, W, h));
+        svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", W, h));
+        for (int i = 0; i < panels.size(); i++) {
+            svg.append(String.format(Locale.ROOT, "<g transform=\"translate(0 %d)\">%n", i * H));
+            panel(svg, titles.get(i), panels.get(i));
+            svg.append("</g>\n");
+        }
+        svg.append("</svg>\n");
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Files.writeString(file, svg);
+    }
+
+    private static void panel(StringBuilder svg, String title, List<RunResult> results) {
         long lo = Long.MAX_VALUE;
         long hi = 1;
         for (RunResult r : results) {
@@ -35,10 +61,6 @@ public final class SvgPlot {
         int yMin = (int) Math.floor(Math.log10(lo));
         int yMax = Math.max(yMin + 1, (int) Math.ceil(Math.log10(hi)));
 
-        StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">%n", W, H, W, H));
-        svg.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"white\"/>%n", W, H));
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"30\" font-size=\"16\" text-anchor=\"middle\">%s</text>%n",
                 W / 2, escape(title)));
 
@@ -83,9 +105,6 @@ public final class SvgPlot {
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\">%s (max %s)</text>%n", LEFT + 52, ly,
                     escape(results.get(m).contender().label), Units.nanos(h.getMaxValue())));
         }
-        svg.append("</svg>\n");
-        Files.createDirectories(file.toAbsolutePath().getParent());
-        Files.writeString(file, svg);
     }
 
     private static double x(double nines) {
