@@ -42,7 +42,7 @@ stress:
 # A venue's order books in refheap and on the JVM heap under an HFT-style load: the small book beside
 # one of a million resting orders, every contender in a JVM process of its own, one at a time (about two
 # minutes on two quiet cores; options: DEMO_ARGS="--help"). demo-large: five million resting orders
-# (several GiB of memory per process, one process at a time; about ten minutes).
+# (about 1 GiB of memory per process, one process at a time; long: see docs/DEMO.md).
 # JFR=1 records the driver's JVM to target/demo/demo.jfr; the contenders' processes write their own logs.
 DEMO_JFR = $(if $(JFR),-XX:StartFlightRecording=filename=target/demo/demo.jfr$(COMMA)settings=profile,)
 COMMA := ,
