@@ -104,7 +104,11 @@ public final class ContenderRunner {
             long checksum = book.checksum();
             long garbage = live - book.bookObjects();
             gc.callbacks().remove(pauses);
-            gc.collect(); // what is left is exactly the book, or something leaked
+            gc.collect();
+            if (heap.liveObjects() != book.bookObjects()) {
+                throw new IllegalStateException(c.key + ": after a full collection the heap holds " + heap.liveObjects()
+                        + " objects, but the book needs " + book.bookObjects() + ": something leaked or was freed early");
+            }
             return new RunResult(c, jvmDescription(c), loop.latency, s.size() - s.loadEvents(), loop.busyNanos,
                     loop.gaps, loop.gapWorkNanos, loop.overruns, loop.maxOverrun, pauses.count, pauses.total,
                     pauses.max, loop.pausesInBursts, pauses.total, jvmPauses[0], mem[0], mem[1], garbage,

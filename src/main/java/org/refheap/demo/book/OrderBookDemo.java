@@ -23,7 +23,7 @@ public final class OrderBookDemo {
     static final long DEFAULT_GAP = 200_000;
     static final long DEFAULT_BUDGET = 150_000;
     static final long DEFAULT_SEED = 42;
-    static final int DEFAULT_WARMUP = 200_000;
+    static final int DEFAULT_WARMUP = 100_000;
     static final Path OUT = Path.of("target", "demo");
 
     private OrderBookDemo() {
