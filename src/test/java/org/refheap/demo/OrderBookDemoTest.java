@@ -39,7 +39,7 @@ class OrderBookDemoTest {
         // Gaps of 50 us, a collection budget of 20 us: small, so that the test stays quick.
         ContenderRunner runner = new ContenderRunner(BURST, 50_000, 20_000);
         for (Contender c : Contender.values()) {
-            results.put(c, runner.run(c, generated.stream(), null));
+            results.put(c, runner.run(c, generated.stream()));
         }
     }
 

@@ -13,7 +13,7 @@ import java.util.Locale;
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp ... org.refheap.demo.book.ContenderMain \
  *     --stream S --contender KEY --burst N --gap NANOS --budget NANOS --warmup N --seed N --result FILE
- *     [--safepoint-log FILE]</pre>
+ *     [--safepoint-log FILE] [--gc-log FILE]</pre>
  */
 public final class ContenderMain {
     private ContenderMain() {
@@ -23,6 +23,7 @@ public final class ContenderMain {
         Path stream = null;
         Path result = null;
         Path safepointLog = null;
+        Path gcLog = null;
         Contender c = null;
         int burst = 0;
         long gap = 0;
@@ -35,6 +36,7 @@ public final class ContenderMain {
                 case "--stream" -> stream = Path.of(v);
                 case "--result" -> result = Path.of(v);
                 case "--safepoint-log" -> safepointLog = Path.of(v);
+                case "--gc-log" -> gcLog = Path.of(v);
                 case "--contender" -> c = Contender.of(v);
                 case "--burst" -> burst = Integer.parseInt(v);
                 case "--gap" -> gap = Long.parseLong(v);
@@ -50,12 +52,12 @@ public final class ContenderMain {
         ContenderRunner runner = new ContenderRunner(burst, gap, budget);
         long t0 = System.nanoTime();
         if (warmup > 0) {
-            runner.run(c, MarketGenerator.generate(seed + 1, warmup).stream(), null);
+            runner.run(c, MarketGenerator.generate(seed + 1, warmup).stream());
         }
         long warm = System.nanoTime() - t0;
         MarketGenerator.Generated g = EventStream.read(stream);
         System.gc(); // the warm-up's book is garbage now; start clean
-        RunResult r = runner.run(c, g.stream(), safepointLog);
+        RunResult r = runner.run(c, g.stream(), safepointLog, gcLog);
         try (OutputStream out = Files.newOutputStream(result)) {
             r.toProperties().store(out, c.label);
         }

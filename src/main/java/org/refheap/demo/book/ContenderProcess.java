@@ -27,6 +27,7 @@ public final class ContenderProcess {
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(c.jvmFlags());
         cmd.add("-Xlog:safepoint=info:file=" + dir.resolve(c.key + ".safepoints.log") + ":none");
+        cmd.add("-Xlog:gc=info:file=" + dir.resolve(c.key + ".gc.log") + ":uptime");
         cmd.add("-cp");
         cmd.add(classPath());
         cmd.add(ContenderMain.class.getName());
@@ -34,7 +35,8 @@ public final class ContenderProcess {
                 "--gap", Long.toString(s.gapNanos), "--budget", Long.toString(s.budgetNanos),
                 "--warmup", Integer.toString(s.warmupEvents), "--seed", Long.toString(s.seed),
                 "--result", dir.resolve(c.key + ".properties").toString(),
-                "--safepoint-log", dir.resolve(c.key + ".safepoints.log").toString()));
+                "--safepoint-log", dir.resolve(c.key + ".safepoints.log").toString(),
+                "--gc-log", dir.resolve(c.key + ".gc.log").toString()));
         return cmd;
     }
 
@@ -57,6 +59,7 @@ public final class ContenderProcess {
         Path result = dir.resolve(c.key + ".properties");
         Files.deleteIfExists(result);
         Files.deleteIfExists(dir.resolve(c.key + ".safepoints.log"));
+        Files.deleteIfExists(dir.resolve(c.key + ".gc.log"));
         Process p = new ProcessBuilder(command(c, stream, s, dir)).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         int exit = p.waitFor();

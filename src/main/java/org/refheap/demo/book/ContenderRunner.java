@@ -51,13 +51,19 @@ public final class ContenderRunner {
         this.budgetNanos = budgetNanos;
     }
 
+    /** Runs {@code c} over {@code s} in this JVM, which has no logs: its collector beans are read instead. */
+    public RunResult run(Contender c, EventStream s) {
+        return run(c, s, null, null);
+    }
+
     /**
-     * Runs {@code c} over {@code s}. {@code safepointLog} is the -Xlog:safepoint file of this process
-     * (null inside a test's JVM: the collector beans are read instead).
+     * Runs {@code c} over {@code s}. {@code safepointLog} and {@code gcLog} are the -Xlog:safepoint and
+     * -Xlog:gc files of this process, where its JVM's pauses and allocation stalls are read.
      */
-    public RunResult run(Contender c, EventStream s, Path safepointLog) {
+    public RunResult run(Contender c, EventStream s, Path safepointLog, Path gcLog) {
         try {
-            return c.onRefheap() ? runRefheap(c, s, safepointLog) : runJvm(c, s, safepointLog);
+            return c.onRefheap() ? runRefheap(c, s, new JvmGcProbe(safepointLog, gcLog))
+                    : runJvm(c, s, new JvmGcProbe(safepointLog, gcLog));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,7 +76,7 @@ public final class ContenderRunner {
 
     // ------------------------------------------------------------------------------- refheap
 
-    private RunResult runRefheap(Contender c, EventStream s, Path safepointLog) throws IOException {
+    private RunResult runRefheap(Contender c, EventStream s, JvmGcProbe jvm) throws IOException {
         try (Heap heap = Heap.create(HEAP_CONFIG.withMaxBytes(maxBytesFor(s)))) {
             RefheapBook book = new RefheapBook(heap, s.instruments());
             Gc gc = heap.gc();
@@ -90,7 +96,6 @@ public final class ContenderRunner {
             long loadNanos = System.nanoTime() - t0;
             GapPolicy policy = GapPolicy.of(c, heap, budgetNanos);
 
-            JvmGcProbe jvm = new JvmGcProbe(safepointLog);
             jvm.start();
             pauses.measuring = true;
             Loop loop = replay(book, s, policy, pauses, null);
@@ -213,7 +218,7 @@ public final class ContenderRunner {
 
     // ------------------------------------------------------------------------------- the JVM
 
-    private RunResult runJvm(Contender c, EventStream s, Path safepointLog) throws IOException {
+    private RunResult runJvm(Contender c, EventStream s, JvmGcProbe jvm) throws IOException {
         System.gc(); // the baseline: the JVM heap with the stream but without the book
         long base = heapUsed();
         OrderBook book = c.kind == Contender.Kind.POOLED
@@ -226,7 +231,6 @@ public final class ContenderRunner {
         System.gc(); // the quiet point after loading; not measured
         long loadNanos = System.nanoTime() - t0;
 
-        JvmGcProbe jvm = new JvmGcProbe(safepointLog);
         jvm.start();
         Pauses none = new Pauses();
         GapPolicy idle = new GapPolicy() {

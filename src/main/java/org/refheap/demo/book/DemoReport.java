@@ -39,8 +39,9 @@ final class DemoReport {
             jvmPausesInRefheap += Math.max(0, r.jvmPauses());
         }
         out.println("  (refheap: every collection and collectStep, on the program's thread; JVM: its collector's");
-        out.println("   safepoints, and its collector threads' CPU, concurrent work included. overruns: gaps whose");
-        out.println("   work ended more than 1 us late; max late: how late a burst started at worst.)");
+        out.println("   safepoints and the program thread's allocation stalls, and its collector threads' CPU,");
+        out.println("   concurrent work included. overruns: gaps whose burst started more than 1 us late; max late:");
+        out.println("   how late a burst started at worst.)");
         if (jvmPausesInRefheap > 0) {
             out.printf("  (the refheap processes' own JVM heaps, which hold the stream, paused %d times meanwhile)%n",
                     jvmPausesInRefheap);

@@ -18,9 +18,11 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>Pauses: the safepoints of collector operations in the log the process was started with
  *       ({@code -Xlog:safepoint=info:file=...}), read from the offset the log had when measuring began:
- *       every stop of the world, with its own duration in ns (ZGC's short pauses included). Without a
- *       log (a run inside a test's JVM), the GarbageCollectorMXBeans' count and time (ms resolution,
- *       no maximum).</li>
+ *       every stop of the world, with its own duration in ns (ZGC's short pauses included); and the
+ *       allocation stalls of the measuring thread in the gc log ({@code -Xlog:gc=info:file=...}):
+ *       ZGC making the program wait for memory is no safepoint, but it stops the program as one
+ *       does. Without logs (a run inside a test's JVM), the GarbageCollectorMXBeans' count and time
+ *       (ms resolution, no maximum).</li>
  *   <li>Pauses inside bursts: the pause beans' collection count read around each burst (ZGC's
  *       "Cycles" beans are concurrent, so only its "Pauses" beans count).</li>
  *   <li>Collection CPU: the CPU time of the collector's threads (GC Thread#n, G1 *, Z*, and the VM
@@ -32,17 +34,23 @@ final class JvmGcProbe {
     /** Safepoint operations that are the collector's: G1*, Z*, Parallel*, Serial ones and the generic ones. */
     private static final Pattern GC_OPERATION = Pattern.compile(
             "Safepoint \"((?:G1|Z|Parallel|Serial|GenCollect|CollectFor|GC_|HeapDumper)[A-Za-z0-9_]*)\".*?Total: (\\d+) ns");
+    /** A thread made to wait for memory (ZGC): "Allocation Stall (main) 14.343ms". */
+    private static final Pattern STALL = Pattern.compile("Allocation Stall \\((.+?)\\) ([0-9.]+)ms");
     private static final Path TASKS = Path.of("/proc/self/task");
 
     private final Path safepointLog;
+    private final Path gcLog;
+    private final String thread = Thread.currentThread().getName();
+    private long gcLogOffset;
     private final List<GarbageCollectorMXBean> pauseBeans;
     private long logOffset;
     private long beanCount0;
     private long beanMillis0;
     private long cpu0;
 
-    JvmGcProbe(Path safepointLog) {
+    JvmGcProbe(Path safepointLog, Path gcLog) {
         this.safepointLog = safepointLog;
+        this.gcLog = gcLog;
         this.pauseBeans = ManagementFactory.getGarbageCollectorMXBeans().stream()
                 .filter(b -> !b.getName().contains("Cycles")).toList();
     }
@@ -58,6 +66,7 @@ final class JvmGcProbe {
 
     void start() throws IOException {
         logOffset = safepointLog == null ? 0 : Files.size(safepointLog);
+        gcLogOffset = gcLog == null || !Files.exists(gcLog) ? 0 : Files.size(gcLog);
         beanCount0 = pauseCount();
         beanMillis0 = pauseMillis();
         cpu0 = collectorCpuNanos();
@@ -89,20 +98,36 @@ final class JvmGcProbe {
         long count = 0;
         long total = 0;
         long max = 0;
-        try (RandomAccessFile f = new RandomAccessFile(safepointLog.toFile(), "r")) {
-            long n = f.length() - logOffset;
-            byte[] b = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(0, n))];
-            f.seek(logOffset);
-            f.readFully(b);
-            Matcher m = GC_OPERATION.matcher(new String(b, StandardCharsets.UTF_8));
+        Matcher m = GC_OPERATION.matcher(readFrom(safepointLog, logOffset));
+        while (m.find()) {
+            long ns = Long.parseLong(m.group(2));
+            count++;
+            total += ns;
+            max = Math.max(max, ns);
+        }
+        if (gcLog != null && Files.exists(gcLog)) {
+            m = STALL.matcher(readFrom(gcLog, gcLogOffset));
             while (m.find()) {
-                long ns = Long.parseLong(m.group(2));
-                count++;
-                total += ns;
-                max = Math.max(max, ns);
+                if (m.group(1).equals(thread)) {
+                    long ns = Math.round(Double.parseDouble(m.group(2)) * 1e6);
+                    count++;
+                    total += ns;
+                    max = Math.max(max, ns);
+                }
             }
         }
         return new long[] {count, total, max, cpu};
+    }
+
+    /** What the log holds past {@code offset}. */
+    private static String readFrom(Path log, long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "r")) {
+            long n = f.length() - offset;
+            byte[] b = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(0, n))];
+            f.seek(offset);
+            f.readFully(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
     }
 
     /** CPU time of the collector's threads, ns; 0 where /proc is not there. */

@@ -62,6 +62,7 @@ class ContenderProcessTest {
             assertTrue(r.rssBytes() > 0 && r.hwmBytes() >= r.rssBytes(), "resident memory of " + c);
             assertTrue(r.pauses() >= 0 && r.collectionCpuNanos() >= 0);
             assertTrue(Files.exists(dir.resolve(c.key + ".safepoints.log")), "the safepoint log of " + c);
+            assertTrue(Files.exists(dir.resolve(c.key + ".gc.log")), "the gc log of " + c);
             for (String flag : c.jvmFlags()) {
                 assertTrue(r.jvm().contains(flag), c + " ran with " + flag + ": " + r.jvm());
             }
@@ -72,8 +73,30 @@ class ContenderProcessTest {
     }
 
     @Test
+    void shouldCountTheCollectorsSafepointsAndThisThreadsStallsOnlySinceMeasuringBegan() throws IOException {
+        Path safepoints = dir.resolve("probe.safepoints.log");
+        Path gc = dir.resolve("probe.gc.log");
+        String me = Thread.currentThread().getName();
+        Files.writeString(safepoints, "Safepoint \"G1CollectForAllocation\", Time since last: 1 ns, Total: 999000 ns\n");
+        Files.writeString(gc, "[1.0s] Allocation Stall (" + me + ") 9.000ms\n");
+        JvmGcProbe probe = new JvmGcProbe(safepoints, gc);
+        probe.start(); // what the logs hold so far is before the window
+        Files.writeString(safepoints, String.join("\n",
+                "Safepoint \"G1CollectForAllocation\", Time since last: 5 ns, Reaching safepoint: 1 ns, Total: 5000 ns",
+                "Safepoint \"Cleanup\", Time since last: 5 ns, Total: 777000 ns",
+                "Safepoint \"ZMarkEndYoung\", Time since last: 5 ns, Total: 20000 ns", ""),
+                java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(gc, "[2.0s] Allocation Stall (" + me + ") 1.500ms\n[2.1s] Allocation Stall (other) 2.000ms\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        long[] p = probe.stop();
+        assertEquals(3, p[0], "two collector safepoints and one stall of this thread; not Cleanup, not other threads");
+        assertEquals(5_000 + 20_000 + 1_500_000, p[1]);
+        assertEquals(1_500_000, p[2]);
+    }
+
+    @Test
     void shouldCarryAResultThroughItsPropertiesUnchanged() {
-        RunResult r = new ContenderRunner(500, 10_000, 5_000).run(Contender.RH_LATENCY, generated.stream(), null);
+        RunResult r = new ContenderRunner(500, 10_000, 5_000).run(Contender.RH_LATENCY, generated.stream());
         RunResult back = RunResult.fromProperties(r.toProperties());
         assertEquals(r.contender(), back.contender());
         assertEquals(r.checksum(), back.checksum());
