@@ -49,7 +49,7 @@ public final class JvmBook implements OrderBook {
     private final HashMap<Long, Order> index = new HashMap<>();
     private long levels;
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type: made raw, used typed
     public JvmBook(int instruments) {
         books = new TreeMap[2 * instruments];
         for (int i = 0; i < books.length; i++) {
