@@ -18,7 +18,7 @@ JAVA_RUN := $(JDK)/bin/java --enable-native-access=ALL-UNNAMED
 BENCH ?= .
 BENCH_ARGS ?=
 
-.PHONY: all build test stress demo tour bench bench-quick compare-cpython clean jdk
+.PHONY: all build test stress demo demo-large demo-classpath tour bench bench-quick compare-cpython clean jdk
 
 all: build
 
@@ -39,14 +39,23 @@ stress:
 	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,ApiFuzzTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Drefheap.test.argLine='-Drefheap.stress=true'
 
-# An order book in refheap under an HFT-style load, four ways of collecting (options: DEMO_ARGS="--help").
-# JFR=1 records refheap's and the JVM's events to target/demo/demo.jfr (open it in JDK Mission Control).
+# A venue's order books in refheap and on the JVM heap under an HFT-style load: the small book beside
+# one of a million resting orders, every contender in a JVM process of its own, one at a time (about two
+# minutes on two quiet cores; options: DEMO_ARGS="--help"). demo-large: five million resting orders
+# (about 1 GiB of memory per process, one process at a time; long: see docs/DEMO.md).
+# JFR=1 records the driver's JVM to target/demo/demo.jfr; the contenders' processes write their own logs.
 DEMO_JFR = $(if $(JFR),-XX:StartFlightRecording=filename=target/demo/demo.jfr$(COMMA)settings=profile,)
 COMMA := ,
-demo: build
+DEMO_RUN = $(JAVA_RUN) $(DEMO_JFR) -cp target/classes:$$(cat target/cp.txt) org.refheap.demo.book.OrderBookDemo
+demo: demo-classpath
+	$(DEMO_RUN) $(DEMO_ARGS)
+
+demo-large: demo-classpath
+	$(DEMO_RUN) --live 5m $(DEMO_ARGS)
+
+demo-classpath: build
 	$(MVN) dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=runtime
 	mkdir -p target/demo
-	$(JAVA_RUN) $(DEMO_JFR) -cp target/classes:$$(cat target/cp.txt) org.refheap.demo.book.OrderBookDemo $(DEMO_ARGS)
 
 # A short tour: counts you can watch, objects freed at zero, cycles and the collector.
 tour: build

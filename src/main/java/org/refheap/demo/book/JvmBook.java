@@ -4,9 +4,9 @@ import java.util.HashMap;
 import java.util.TreeMap;
 
 /**
- * The baseline a Java programmer would otherwise write: the same book from plain objects on the JVM
- * heap (Order and Level with prev/next references, a TreeMap of levels per side, a HashMap from id to
- * order), left to the JVM's default collector. A wiped level becomes garbage the same way as in
+ * The baseline a Java programmer would otherwise write: the same books from plain objects on the JVM
+ * heap (Order and Level with prev/next references, a TreeMap of levels per instrument and side, one
+ * HashMap from id to order), left to the JVM's collector. A wiped level becomes garbage the same way as in
  * {@link RefheapBook}; here the JVM's tracing collector finds it.
  */
 public final class JvmBook implements OrderBook {
@@ -14,13 +14,15 @@ public final class JvmBook implements OrderBook {
         final long id;
         final long price;
         final int side;
+        final int instrument;
         long qty;
         Order prev;
         Order next;
         Level level;
 
-        Order(long id, int side, long price, long qty) {
+        Order(long id, int instrument, int side, long price, long qty) {
             this.id = id;
+            this.instrument = instrument;
             this.side = side;
             this.price = price;
             this.qty = qty;
@@ -39,19 +41,36 @@ public final class JvmBook implements OrderBook {
         }
     }
 
-    /** Bids and asks both by ascending price: the best bid is the last key, the best ask the first. */
-    private final TreeMap<Long, Level> bids = new TreeMap<>();
-    private final TreeMap<Long, Level> asks = new TreeMap<>();
+    /**
+     * Per instrument, bids at 2i and asks at 2i+1, both by ascending price: the best bid is the last
+     * key, the best ask the first.
+     */
+    private final TreeMap<Long, Level>[] books;
     private final HashMap<Long, Order> index = new HashMap<>();
+    private long levels;
 
-    private TreeMap<Long, Level> side(int side) {
-        return side == BUY ? bids : asks;
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type: made raw, used typed
+    public JvmBook(int instruments) {
+        books = new TreeMap[2 * instruments];
+        for (int i = 0; i < books.length; i++) {
+            books[i] = new TreeMap<>();
+        }
+    }
+
+    private TreeMap<Long, Level> side(int instrument, int side) {
+        return books[2 * instrument + side];
     }
 
     @Override
-    public void add(long id, int side, long price, long qty) {
-        Level level = side(side).computeIfAbsent(price, Level::new);
-        Order o = new Order(id, side, price, qty);
+    public void add(int instrument, long id, int side, long price, long qty) {
+        TreeMap<Long, Level> book = side(instrument, side);
+        Level level = book.get(price);
+        if (level == null) {
+            level = new Level(price);
+            book.put(price, level);
+            levels++;
+        }
+        Order o = new Order(id, instrument, side, price, qty);
         o.level = level;
         if (level.tail == null) {
             level.head = o;
@@ -76,8 +95,8 @@ public final class JvmBook implements OrderBook {
     }
 
     @Override
-    public long execute(int side, long limit, long qty) {
-        TreeMap<Long, Level> book = side(1 - side);
+    public long execute(int instrument, int side, long limit, long qty) {
+        TreeMap<Long, Level> book = side(instrument, 1 - side);
         long filled = 0;
         while (filled < qty && !book.isEmpty()) {
             Level level = side == BUY ? book.firstEntry().getValue() : book.lastEntry().getValue();
@@ -100,11 +119,12 @@ public final class JvmBook implements OrderBook {
     }
 
     @Override
-    public int wipe(int side, long price) {
-        Level level = side(side).remove(price);
+    public int wipe(int instrument, int side, long price) {
+        Level level = side(instrument, side).remove(price);
         if (level == null) {
             return 0;
         }
+        levels--;
         int n = 0;
         for (Order o = level.head; o != null; o = o.next) {
             index.remove(o.id);
@@ -130,7 +150,8 @@ public final class JvmBook implements OrderBook {
         o.level = null;
         level.totalQty -= o.qty;
         if (--level.count == 0) {
-            side(o.side).remove(level.price);
+            side(o.instrument, o.side).remove(level.price);
+            levels--;
         }
         index.remove(o.id);
     }
@@ -142,18 +163,18 @@ public final class JvmBook implements OrderBook {
 
     @Override
     public long levelCount() {
-        return bids.size() + asks.size();
+        return levels;
     }
 
     @Override
     public long checksum() {
         long h = 0;
-        for (int side = BUY; side <= SELL; side++) {
-            for (Level level : side(side).values()) {
+        for (int b = 0; b < books.length; b++) {
+            for (Level level : books[b].values()) {
                 long qty = 0;
                 long count = 0;
                 for (Order o = level.head; o != null; o = o.next) {
-                    h = OrderBook.mix(OrderBook.mix(OrderBook.mix(OrderBook.mix(h, side), level.price), o.id), o.qty);
+                    h = OrderBook.mixOrder(h, b >> 1, b & 1, level.price, o.id, o.qty);
                     qty += o.qty;
                     count++;
                 }
@@ -164,28 +185,5 @@ public final class JvmBook implements OrderBook {
             }
         }
         return h;
-    }
-
-    // ------------------------------------------------------------------ for the generator's model
-
-    boolean contains(long id) {
-        return index.containsKey(id);
-    }
-
-    long orderSide(long id) {
-        return index.get(id).side;
-    }
-
-    long orderPrice(long id) {
-        return index.get(id).price;
-    }
-
-    boolean hasSide(int side) {
-        return !side(side).isEmpty();
-    }
-
-    /** The best price of a non-empty side. */
-    long best(int side) {
-        return side == BUY ? bids.lastKey() : asks.firstKey();
     }
 }

@@ -9,30 +9,42 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code make demo}: an order book in refheap, under an HFT-style load, in four ways of collecting.
- * The same seeded event stream runs through each mode; every event is timed; the table shows what
- * each way of collecting costs at the tail, and the checksums show all four books end identical.
+ * {@code make demo}: a venue's order books in refheap and on the JVM heap, under an HFT-style load,
+ * at the demo's small size and at scale. For each size one seeded stream is made and written to a
+ * file; then every contender replays it in a JVM process of its own, one after the other; every event
+ * is timed; the tables show what each way of collecting costs at the tail and in memory, and the
+ * checksums show that every book ends identical.
  */
 public final class OrderBookDemo {
-    static final int DEFAULT_EVENTS = 10_000_000;
+    /** The small book (one instrument of the original demo's size) and one large venue. */
+    static final List<Integer> DEFAULT_LIVE = List.of(MarketGenerator.ORDERS_PER_INSTRUMENT, 1_000_000);
+    static final int MIN_EVENTS = 1_000_000;
     static final int DEFAULT_BURST = 500;
+    static final long DEFAULT_GAP = 200_000;
+    static final long DEFAULT_BUDGET = 150_000;
     static final long DEFAULT_SEED = 42;
-    static final long DEFAULT_BUDGET = 200_000;
-    /** The JIT needs about a million events before the collector's rarer paths are compiled too. */
-    static final int WARMUP_EVENTS = 1_000_000;
+    static final int DEFAULT_WARMUP = 100_000;
     static final Path OUT = Path.of("target", "demo");
 
     private OrderBookDemo() {
     }
 
-    /** The command line. */
-    record Options(int events, int burst, long seed, List<Mode> modes, long budgetNanos) {
+    /**
+     * The command line. {@code events} 0 means the default for each size: max(1,000,000, live), so a
+     * large venue turns its book over.
+     */
+    record Options(List<Integer> live, int events, int burst, long gapNanos, long budgetNanos, long seed,
+            List<Contender> contenders, int warmup, Path out) {
         static Options parse(String[] args) {
-            int events = DEFAULT_EVENTS;
+            List<Integer> live = DEFAULT_LIVE;
+            int events = 0;
             int burst = DEFAULT_BURST;
-            long seed = DEFAULT_SEED;
+            long gap = DEFAULT_GAP;
             long budget = DEFAULT_BUDGET;
-            List<Mode> modes = List.of(Mode.AUTOMATIC, Mode.MANUAL, Mode.STEPPED, Mode.JVM);
+            long seed = DEFAULT_SEED;
+            int warmup = DEFAULT_WARMUP;
+            Path out = OUT;
+            List<Contender> contenders = Contender.defaults();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
                 if (a.equals("--help") || a.equals("-h")) {
@@ -43,198 +55,227 @@ public final class OrderBookDemo {
                 }
                 String v = args[++i];
                 switch (a) {
-                    case "--events" -> events = (int) positive(a, v);
-                    case "--burst" -> burst = (int) positive(a, v);
-                    case "--seed" -> seed = number(a, v);
-                    case "--budget" -> budget = positive(a, v);
-                    case "--modes" -> {
-                        List<Mode> m = new ArrayList<>();
+                    case "--live" -> {
+                        List<Integer> l = new ArrayList<>();
                         for (String part : v.split(",")) {
-                            m.add(Mode.of((int) number(a, part.trim())));
+                            l.add((int) positive(a, part.trim(), Integer.MAX_VALUE));
                         }
-                        modes = List.copyOf(m);
+                        live = List.copyOf(l);
+                    }
+                    case "--events" -> events = (int) positive(a, v, Integer.MAX_VALUE);
+                    case "--burst" -> burst = (int) positive(a, v, Integer.MAX_VALUE);
+                    case "--gap" -> gap = positive(a, v, Long.MAX_VALUE);
+                    case "--budget" -> budget = positive(a, v, Long.MAX_VALUE);
+                    case "--seed" -> seed = number(a, v);
+                    case "--warmup" -> warmup = (int) Math.min(Integer.MAX_VALUE, nonNegative(a, v));
+                    case "--out" -> out = Path.of(v);
+                    case "--contenders" -> {
+                        List<Contender> c = new ArrayList<>();
+                        for (String part : v.split(",")) {
+                            c.add(Contender.of(part.trim()));
+                        }
+                        contenders = List.copyOf(c);
                     }
                     default -> throw new IllegalArgumentException("unknown option " + a);
                 }
             }
-            return new Options(events, burst, seed, modes, budget);
+            for (int l : live) {
+                if (MarketGenerator.instrumentsFor(l) >= Short.MAX_VALUE) {
+                    throw new IllegalArgumentException("--live " + l + " is too large: at most about "
+                            + (long) MarketGenerator.ORDERS_PER_INSTRUMENT * (Short.MAX_VALUE - 1) + " orders");
+                }
+            }
+            return new Options(live, events, burst, gap, budget, seed, contenders, warmup, out);
         }
 
-        private static long number(String option, String v) {
+        /** Measured events for a venue of {@code live} orders. */
+        int eventsFor(int live) {
+            return events > 0 ? events : Math.max(MIN_EVENTS, live);
+        }
+
+        /** 3500, 1_000_000, 1m, 5M, 250k: a number with an optional k/m suffix. */
+        static long number(String option, String v) {
+            String t = v.replace("_", "").replace(",", "").trim().toLowerCase(Locale.ROOT);
+            long scale = 1;
+            if (t.endsWith("k")) {
+                scale = 1_000;
+                t = t.substring(0, t.length() - 1);
+            } else if (t.endsWith("m")) {
+                scale = 1_000_000;
+                t = t.substring(0, t.length() - 1);
+            }
             try {
-                return Long.parseLong(v.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " expects a number, got '" + v + "'");
+                return Math.multiplyExact(Long.parseLong(t), scale);
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new IllegalArgumentException(option + " expects a number (e.g. 5000, 250k, 1m), got '" + v + "'");
             }
         }
 
-        private static long positive(String option, String v) {
+        private static long nonNegative(String option, String v) {
             long n = number(option, v);
-            if (n <= 0 || n > Integer.MAX_VALUE && !option.equals("--budget")) {
-                throw new IllegalArgumentException(option + " must be a positive int: " + v);
+            if (n < 0) {
+                throw new IllegalArgumentException(option + " must not be negative: " + v);
+            }
+            return n;
+        }
+
+        private static long positive(String option, String v, long max) {
+            long n = number(option, v);
+            if (n <= 0 || n > max) {
+                throw new IllegalArgumentException(option + " must be a positive number up to " + max + ": " + v);
             }
             return n;
         }
     }
 
     static final String USAGE = """
-            usage: make demo [DEMO_ARGS="options"]    or    java ... org.refheap.demo.book.OrderBookDemo [options]
+            usage: make demo [DEMO_ARGS="options"]   (make demo-large: --live 5m)
+                   java ... org.refheap.demo.book.OrderBookDemo [options]
 
-              --events N      events in the measured stream (default %,d)
-              --burst N       events per burst; an idle gap follows each burst (default %d)
-              --seed N        seed of the market generator: same seed, same events (default %d)
-              --modes LIST    which modes to run, comma separated (default 1,2,3,4):
-                                1  refheap, collector enabled with the default thresholds
-                                2  refheap, gc.disable() in bursts, gc.collect() by hand in every idle gap
-                                3  refheap, gc.disable() in bursts, gc.collect(0) + gc.collectStep(budget)
-                                   once per idle gap (a pause-bounded full collection)
-                                4  the same book from plain Java objects on the JVM heap, default JVM GC
-                                0  refheap, collector off and never run: shows the garbage wipes leave
-              --budget NANOS  time budget of mode 3's collectStep per gap (default %,d ns)
-              --help          this text
+              --live LIST       resting orders of each venue to run, comma separated; k and m suffixes
+                                (default %s). A venue has one instrument per %,d orders, each book the
+                                size of the original demo's, and one order-id index across them.
+              --events N        measured events per venue (default: max(%,d, live))
+              --burst N         events per burst; an idle gap follows each burst (default %d)
+              --gap NANOS       length of each idle gap: fixed, like a feed's idle time (default %,d)
+              --budget NANOS    refheap's collection budget in a gap (collectStep's; default %,d)
+              --seed N          seed of the market generator: same seed, same events (default %d)
+              --warmup N        events each contender's process runs first on a small book, to warm the
+                                JIT up; not measured (default %,d)
+              --contenders LIST which to run, comma separated (default all but rh-off):
+            %s
+              --out DIR         where results go (default %s)
+              --help            this text
 
-            Writes target/demo/mode<N>.hgrm (latency distributions, in microseconds) and
-            target/demo/latency.svg (all modes' percentile curves). Exits 1 if the modes' books differ.
-            """.formatted(DEFAULT_EVENTS, DEFAULT_BURST, DEFAULT_SEED, DEFAULT_BUDGET);
+            Every contender runs in a JVM process of its own, one after the other. Writes per venue size
+            DIR/live-<N>/<contender>.hgrm (latency distributions, microseconds), the processes' logs and
+            results, DIR/latency-<N>.svg (the percentile curves), DIR/latency.svg (every size, stacked)
+            and DIR/results.csv (every figure).
+            Exits 1 if the books differ.
+            """;
 
-    public static void main(String[] args) throws IOException {
+    static String usage() {
+        StringBuilder list = new StringBuilder();
+        for (Contender c : Contender.values()) {
+            list.append(String.format(Locale.ROOT, "                                %-11s %s%n", c.key, c.description));
+        }
+        return USAGE.formatted("3500,1m", MarketGenerator.ORDERS_PER_INSTRUMENT, MIN_EVENTS, DEFAULT_BURST,
+                DEFAULT_GAP, DEFAULT_BUDGET, DEFAULT_SEED, DEFAULT_WARMUP, list.toString().stripTrailing(), OUT);
+    }
+
+    public static void main(String[] args) throws IOException, InterruptedException {
         Options o;
         try {
             o = Options.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("OrderBookDemo: " + e.getMessage());
-            System.err.print(USAGE);
+            System.err.print(usage());
             System.exit(2);
             return;
         }
         if (o == null) {
-            System.out.print(USAGE);
+            System.out.print(usage());
             return;
         }
         PrintStream out = System.out;
         header(out, o);
-
-        long t0 = System.nanoTime();
-        MarketGenerator.Generated g = MarketGenerator.generate(o.seed, o.events);
-        long[] kinds = g.stream().countByKind();
-        out.printf(Locale.ROOT, "Stream: %,d events (%,d adds, %,d cancels, %,d executions, %,d level wipes) in bursts "
-                        + "of %d, made in %.1f s;%n        the final book holds %,d orders on %,d levels.%n",
-                g.stream().size(), kinds[0], kinds[1], kinds[2], kinds[3], o.burst, (System.nanoTime() - t0) / 1e9,
-                g.orders(), g.levels());
-
-        ModeRunner runner = new ModeRunner(o.burst, o.budgetNanos);
-        t0 = System.nanoTime();
-        int warmEvents = Math.min(WARMUP_EVENTS, o.events);
-        EventStream warm = MarketGenerator.generate(o.seed + 1, warmEvents).stream();
-        for (Mode m : o.modes) {
-            runner.run(m, warm);
+        Files.createDirectories(o.out);
+        boolean ok = true;
+        List<String> csv = new ArrayList<>();
+        csv.add(DemoReport.CSV_HEADER);
+        List<String> titles = new ArrayList<>();
+        List<List<RunResult>> panels = new ArrayList<>();
+        for (int live : o.live) {
+            List<RunResult> results = new ArrayList<>();
+            ok &= runSize(out, o, live, csv, results);
+            titles.add(title(o, live));
+            panels.add(results);
         }
-        out.printf(Locale.ROOT, "JIT warm-up: each mode ran a separate %,d-event stream first (%.1f s), not measured.%n%n",
-                warmEvents, (System.nanoTime() - t0) / 1e9);
-
-        List<ModeResult> results = new ArrayList<>();
-        for (Mode m : o.modes) {
-            System.gc(); // every mode starts from a clean JVM heap: no leftover from the one before
-            t0 = System.nanoTime();
-            ModeResult r = runner.run(m, g.stream());
-            results.add(r);
-            out.printf(Locale.ROOT, "  ran %d. %-30s in %5.1f s%n", m.number, m.label, (System.nanoTime() - t0) / 1e9);
-        }
+        Files.write(o.out.resolve("results.csv"), csv);
+        Path all = o.out.resolve("latency.svg");
+        SvgPlot.writeStacked(all, titles, panels);
         out.println();
-        table(out, results);
-
-        Files.createDirectories(OUT);
-        for (ModeResult r : results) {
-            try (PrintStream f = new PrintStream(Files.newOutputStream(OUT.resolve("mode" + r.mode().number + ".hgrm")))) {
-                r.latency().outputPercentileDistribution(f, 1000.0); // microseconds
-            }
-        }
-        Path svg = OUT.resolve("latency.svg");
-        SvgPlot.write(svg, String.format(Locale.ROOT, "Order book: latency per event, %,d events in bursts of %d",
-                o.events, o.burst), results);
-        out.println();
-        out.println("Percentile plot: " + svg.toAbsolutePath());
-        out.println("Histograms:      " + OUT.toAbsolutePath() + "/mode<N>.hgrm");
-
-        if (!checksumsAgree(out, results, g.checksum())) {
+        out.println("Every size in one plot: " + all.toAbsolutePath());
+        out.println("Every figure:           " + o.out.resolve("results.csv").toAbsolutePath());
+        if (!ok) {
             System.exit(1);
         }
     }
 
+    private static String title(Options o, int live) {
+        return String.format(Locale.ROOT, "Latency per event: %,d resting orders, %,d events, bursts of %d, gaps of %s",
+                live, o.eventsFor(live), o.burst, Units.nanos(o.gapNanos));
+    }
+
+    private static boolean runSize(PrintStream out, Options o, int live, List<String> csv, List<RunResult> results)
+            throws IOException, InterruptedException {
+        int events = o.eventsFor(live);
+        Path dir = o.out.resolve("live-" + live);
+        Files.createDirectories(dir);
+        long t0 = System.nanoTime();
+        MarketGenerator.Generated g = MarketGenerator.forLive(o.seed, live, events);
+        Path streamFile = dir.resolve("stream.bin");
+        EventStream.write(streamFile, g);
+        EventStream s = g.stream();
+        long[] kinds = s.countByKind();
+        out.printf(Locale.ROOT, "%n=== Venue of %,d resting orders: %,d instrument%s ===%n", live, s.instruments(),
+                s.instruments() == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "Stream: a load of %,d adds, then %,d measured events (%,d adds, %,d cancels, %,d "
+                        + "executions, %,d level wipes);%n        made in %.1f s; the final book holds %,d orders on %,d levels.%n",
+                s.loadEvents(), s.size() - s.loadEvents(), kinds[0], kinds[1], kinds[2], kinds[3],
+                (System.nanoTime() - t0) / 1e9, g.orders(), g.levels());
+        long expected = g.checksum();
+        g = null;
+        s = null; // the children read the file; this process keeps nothing of the stream
+        ContenderProcess.Settings settings = new ContenderProcess.Settings(o.burst, o.gapNanos, o.budgetNanos,
+                o.warmup, o.seed);
+        for (Contender c : o.contenders) {
+            System.gc();
+            t0 = System.nanoTime();
+            RunResult r = ContenderProcess.run(c, streamFile, settings, dir);
+            results.add(r);
+            out.printf(Locale.ROOT, "  ran %-11s %-34s in %5.1f s   %s%n", c.key, c.label, (System.nanoTime() - t0) / 1e9,
+                    r.jvm());
+            try (PrintStream f = new PrintStream(Files.newOutputStream(dir.resolve(c.key + ".hgrm")))) {
+                r.latency().outputPercentileDistribution(f, 1000.0); // microseconds
+            }
+        }
+        Files.deleteIfExists(streamFile); // up to a few hundred MB; made again in seconds
+        out.println();
+        DemoReport.tables(out, results);
+        for (RunResult r : results) {
+            csv.add(DemoReport.csvLine(live, r));
+        }
+        Path svg = o.out.resolve("latency-" + live + ".svg");
+        SvgPlot.write(svg, title(o, live), results);
+        out.println();
+        out.println("Percentile plot: " + svg.toAbsolutePath());
+        out.println("Histograms:      " + dir.toAbsolutePath() + "/<contender>.hgrm");
+        return DemoReport.checksumsAgree(out, results, expected);
+    }
+
     private static void header(PrintStream out, Options o) {
-        out.println("""
-                An order book in refheap
-                ========================
-                A limit order book under an HFT-style load: bursts of market data (new orders, cancels,
-                aggressive orders eating the book level by level, whole levels wiped at once) with idle
-                gaps between bursts. Every order and price level is a refheap struct, each side a dict of
-                price -> level, plus an id -> order index. Cancels and fills unlink their order, so it is
-                freed by its reference count at once. A wiped level is dropped with its queue intact:
-                orders and level still point at each other, cyclic garbage that only the collector frees.
+        StringBuilder list = new StringBuilder();
+        for (Contender c : o.contenders) {
+            list.append(String.format(Locale.ROOT, "  %-11s %-34s %s%n", c.key, c.label, ContenderProcess.flags(c)));
+        }
+        out.print("""
+                A venue's order books in refheap and on the JVM heap
+                ====================================================
+                Bursts of market data (new orders, cancels, aggressive orders eating a book level by level,
+                whole levels wiped at once), each followed by an idle gap of %s. Every order and price
+                level is an object; each instrument has a price -> level map per side; one index maps
+                order ids to orders. Cancels and fills unlink their order; a wiped level is dropped with
+                its queue intact: orders and level still point at each other, cyclic garbage.
 
-                The same events run in each mode; every event is timed on its own (HdrHistogram). The
-                idle gaps are not slept through: a gap lasts as long as its work (none in modes 1 and 4).
-                  1. collector enabled: it runs when allocations pass its threshold, inside a burst
-                  2. gc.disable() during bursts, gc.collect() by hand in each idle gap (the HFT answer)
-                  3. gc.disable() during bursts; in each gap gc.collect(0) and one gc.collectStep(%s)
-                     of a pause-bounded full collection
-                  4. the same book from plain Java objects (HashMap/TreeMap), the JVM's default GC
-                """.formatted(Units.nanos(o.budgetNanos)));
-    }
-
-    private static void table(PrintStream out, List<ModeResult> results) {
-        out.println("Latency per event (ns resolution, 3 significant digits), and throughput inside bursts:");
-        out.printf("  %-32s %10s %8s %8s %8s %8s %8s%n", "mode", "events/s", "p50", "p99", "p99.9", "p99.99", "max");
-        for (ModeResult r : results) {
-            var h = r.latency();
-            out.printf("  %-32s %10s %8s %8s %8s %8s %8s%n", name(r),
-                    Units.count(r.eventsPerSecond()), Units.nanos(h.getValueAtPercentile(50)),
-                    Units.nanos(h.getValueAtPercentile(99)), Units.nanos(h.getValueAtPercentile(99.9)),
-                    Units.nanos(h.getValueAtPercentile(99.99)), Units.nanos(h.getMaxValue()));
+                Each contender replays the same events in a JVM process of its own; every event is timed
+                (HdrHistogram). Gaps are time, not work: refheap's collection runs inside them (budget
+                %s), and when it overruns, the next burst starts late and its first event carries the
+                delay. Contenders (flags of their processes):
+                %s""".formatted(Units.nanos(o.gapNanos), Units.nanos(o.budgetNanos), list));
+        if (o.contenders.contains(Contender.G1_FIXED) && Contender.FIXED_HEAP_BYTES < (8L << 30)) {
+            out.printf(Locale.ROOT, "  (g1-fixed: 8 GiB capped to %s, half this machine's memory)%n",
+                    Units.bytes(Contender.FIXED_HEAP_BYTES));
         }
-        out.println();
-        out.println("Collector pauses over the whole run (gaps included), and those that fell inside a burst:");
-        out.printf("  %-32s %7s %9s %8s %10s %10s%n", "mode", "pauses", "total", "max", "in bursts", "gap time");
-        for (ModeResult r : results) {
-            out.printf("  %-32s %7d %9s %8s %10d %10s%n", name(r), r.pauses(), Units.nanos(r.pauseNanos()),
-                    Units.nanos(r.maxPauseNanos()), r.pausesInBursts(), Units.nanos(r.gapNanos()));
-        }
-        out.println("  (refheap: every collection and collectStep; JVM: the GC beans' count and time, ms resolution.)");
-        out.println();
-        out.println("Memory at the end of the stream, and after one more full collection:");
-        out.printf("  %-32s %12s %10s %10s %10s | %12s %10s%n", "mode", "live objects", "garbage", "in use", "peak",
-                "live objects", "in use");
-        for (ModeResult r : results) {
-            boolean rh = r.mode().onRefheap();
-            out.printf("  %-32s %12s %10s %10s %10s | %12s %10s%n", name(r), rh ? String.format("%,d", r.liveObjects()) : "-",
-                    rh ? String.format("%,d", r.garbageAtEnd()) : "-", Units.bytes(r.bytesInUse()),
-                    Units.bytes(r.peakBytes()), rh ? String.format("%,d", r.afterCollect()) : "-",
-                    Units.bytes(r.bytesAfterCollect()));
-        }
-        out.println("  (garbage: objects the final book does not need, left for the collector. JVM row: heap used");
-        out.println("   above the heap before the run; after a System.gc() that is what its book retains.)");
-    }
-
-    private static String name(ModeResult r) {
-        return r.mode().number + ". " + r.mode().label;
-    }
-
-    /** Prints each mode's checksum; false, and a loud message, if any differs from the generator's model. */
-    static boolean checksumsAgree(PrintStream out, List<ModeResult> results, long expected) {
-        out.println();
-        boolean ok = true;
-        for (ModeResult r : results) {
-            boolean same = r.checksum() == expected;
-            ok &= same;
-            out.printf("Book checksum, mode %d: %016x  (%,d orders, %,d levels)%s%n", r.mode().number, r.checksum(),
-                    r.orders(), r.levels(), same ? "" : "   <-- DIFFERS");
-        }
-        if (ok) {
-            out.printf("All modes end with the same book as the generator's model (%016x).%n", expected);
-        } else {
-            System.err.printf("%n*** FAILURE: the books differ (expected %016x from the generator's model). ***%n"
-                    + "*** The same events must leave the same book in every mode.                ***%n", expected);
-        }
-        return ok;
     }
 }

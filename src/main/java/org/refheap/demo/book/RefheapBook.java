@@ -11,9 +11,9 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * The order book with every object in refheap. An order is a struct in its level's doubly linked
- * queue; a level is a struct with the queue's head and tail; each side is a dict from an int (the
- * price) to its level, and an index dict maps an int (the order id) to the order.
+ * The venue's books with every object in refheap. An order is a struct in its level's doubly linked
+ * queue; a level is a struct with the queue's head and tail; each side of each instrument is a dict
+ * from an int (the price) to its level, and one index dict maps an int (the order id) to the order.
  *
  * <p>References, each one counted: the index holds every order; an order is held by its neighbours
  * ({@code prev.next}, {@code next.prev}, or the level's head and tail at the ends) and holds its level.
@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * side and its orders from the index but leaves the queue as it is: the level and its orders still
  * hold each other, unreachable, and only the cycle collector can give that memory back.
  *
- * <p>The best price of each side is kept in a Java {@code long}; when its level goes, the next one is
+ * <p>The best price of each side is kept in a Java {@code long[]}; when its level goes, the next one is
  * found by probing the dict tick by tick (a dict has no order, and prices sit close together).
  */
 public final class RefheapBook implements OrderBook {
@@ -32,13 +32,18 @@ public final class RefheapBook implements OrderBook {
     private final StructType orderType;
     private final StructType levelType;
     private final StructType.Field oId, oPrice, oQty, oSide, oPrev, oNext, oLevel;
-    private final StructType.Field lPrice, lTotal, lCount, lHead, lTail;
-    /** Bids, asks (price -> level), index (id -> order): the three dicts the book owns. */
+    private final StructType.Field lPrice, lInstrument, lTotal, lCount, lHead, lTail;
+    /** Per instrument i, bids at 2i and asks at 2i+1 (price -> level); with the index (id -> order), the dicts the book owns. */
     private final long[] sides;
     private final long index;
-    private final long[] best = new long[2];
+    private final long[] best;
+    private long levels;
 
     public RefheapBook(Heap heap) {
+        this(heap, 1);
+    }
+
+    public RefheapBook(Heap heap, int instruments) {
         this.heap = heap;
         this.dicts = heap.dicts();
         orderType = heap.defineStruct("Order", MemoryLayout.structLayout(
@@ -46,7 +51,8 @@ public final class RefheapBook implements OrderBook {
                 JAVA_LONG.withName("side"),
                 ADDRESS.withName("prev"), ADDRESS.withName("next"), ADDRESS.withName("level")));
         levelType = heap.defineStruct("Level", MemoryLayout.structLayout(
-                JAVA_LONG.withName("price"), JAVA_LONG.withName("totalQty"), JAVA_LONG.withName("count"),
+                JAVA_LONG.withName("price"), JAVA_LONG.withName("instrument"), JAVA_LONG.withName("totalQty"),
+                JAVA_LONG.withName("count"),
                 ADDRESS.withName("head"), ADDRESS.withName("tail")));
         oId = orderType.field("id");
         oPrice = orderType.field("price");
@@ -56,26 +62,34 @@ public final class RefheapBook implements OrderBook {
         oNext = orderType.field("next");
         oLevel = orderType.field("level");
         lPrice = levelType.field("price");
+        lInstrument = levelType.field("instrument");
         lTotal = levelType.field("totalQty");
         lCount = levelType.field("count");
         lHead = levelType.field("head");
         lTail = levelType.field("tail");
-        sides = new long[] {dicts.newDict(), dicts.newDict()};
+        sides = new long[2 * instruments];
+        for (int i = 0; i < sides.length; i++) {
+            sides[i] = dicts.newDict();
+        }
+        best = new long[sides.length];
         index = dicts.newDict();
     }
 
     @Override
-    public void add(long id, int side, long price, long qty) {
-        long level = level(side, price);
+    public void add(int instrument, long id, int side, long price, long qty) {
+        int b = 2 * instrument + side;
+        long level = level(b, price);
         if (level == 0) {
             level = levelType.allocate();
             lPrice.setLong(level, price);
+            lInstrument.setLong(level, instrument);
             long key = heap.newInt(price);
-            dicts.put(sides[side], key, level);
+            dicts.put(sides[b], key, level);
             heap.decref(key);
             heap.decref(level); // the side dict holds it now
-            if (dicts.size(sides[side]) == 1 || better(side, price, best[side])) {
-                best[side] = price;
+            levels++;
+            if (dicts.size(sides[b]) == 1 || better(side, price, best[b])) {
+                best[b] = price;
             }
         }
         long o = orderType.allocate();
@@ -113,8 +127,8 @@ public final class RefheapBook implements OrderBook {
     }
 
     @Override
-    public long execute(int side, long limit, long qty) {
-        int other = 1 - side;
+    public long execute(int instrument, int side, long limit, long qty) {
+        int other = 2 * instrument + 1 - side;
         long filled = 0;
         while (filled < qty && dicts.size(sides[other]) > 0) {
             long price = best[other];
@@ -143,8 +157,9 @@ public final class RefheapBook implements OrderBook {
     }
 
     @Override
-    public int wipe(int side, long price) {
-        long level = level(side, price);
+    public int wipe(int instrument, int side, long price) {
+        int b = 2 * instrument + side;
+        long level = level(b, price);
         if (level == 0) {
             return 0;
         }
@@ -157,7 +172,7 @@ public final class RefheapBook implements OrderBook {
         }
         // Deliberately no unlinking: after this the level and its orders hold each other and nothing
         // else holds them. Cyclic garbage, left for the collector.
-        dropLevel(side, price);
+        dropLevel(b, price);
         return n;
     }
 
@@ -186,33 +201,35 @@ public final class RefheapBook implements OrderBook {
         lCount.setLong(level, count);
         lTotal.setLong(level, lTotal.getLong(level) - oQty.getLong(o));
         if (count == 0) {
-            dropLevel((int) oSide.getLong(o), lPrice.getLong(level)); // empty: freed by its count
+            // empty: freed by its count
+            dropLevel((int) (2 * lInstrument.getLong(level) + oSide.getLong(o)), lPrice.getLong(level));
         }
         long key = heap.newInt(oId.getLong(o));
         dicts.remove(index, key);
         heap.decref(key);
     }
 
-    /** The level at {@code price} (borrowed), or 0. */
-    private long level(int side, long price) {
+    /** The level at {@code price} of book {@code b} (2 * instrument + side), borrowed, or 0. */
+    private long level(int b, long price) {
         long key = heap.newInt(price);
-        long level = dicts.get(sides[side], key);
+        long level = dicts.get(sides[b], key);
         heap.decref(key);
         return level;
     }
 
-    /** Removes the level from its side and, when it was the best, finds the next best. */
-    private void dropLevel(int side, long price) {
+    /** Removes the level from book {@code b} and, when it was the best, finds the next best. */
+    private void dropLevel(int b, long price) {
         long key = heap.newInt(price);
-        dicts.remove(sides[side], key);
+        dicts.remove(sides[b], key);
         heap.decref(key);
-        if (price == best[side] && dicts.size(sides[side]) > 0) {
-            long step = side == BUY ? -1 : 1; // away from the spread: every other level is there
+        levels--;
+        if (price == best[b] && dicts.size(sides[b]) > 0) {
+            long step = (b & 1) == BUY ? -1 : 1; // away from the spread: every other level is there
             long p = price + step;
-            while (level(side, p) == 0) {
+            while (level(b, p) == 0) {
                 p += step;
             }
-            best[side] = p;
+            best[b] = p;
         }
     }
 
@@ -227,17 +244,18 @@ public final class RefheapBook implements OrderBook {
 
     @Override
     public long levelCount() {
-        return dicts.size(sides[BUY]) + dicts.size(sides[SELL]);
+        return levels;
     }
 
     /**
      * The objects this book keeps alive: its orders and levels, the int key of each (id or price) and
-     * its three dicts. After a full collection the heap holds exactly these. Keys -5..256 are CPython's
+     * its dicts. After a full collection the heap holds exactly these. Keys -5..256 are CPython's
      * immortal small ints, shared and never counted, so only the other keys count.
      */
     public long bookObjects() {
-        long n = orderCount() + levelCount() + 3;
-        for (long d : new long[] {sides[BUY], sides[SELL], index}) {
+        long n = orderCount() + levelCount() + sides.length + 1;
+        for (int b = 0; b <= sides.length; b++) {
+            long d = b < sides.length ? sides[b] : index;
             for (long s = dicts.nextSlot(d, 0); s >= 0; s = dicts.nextSlot(d, s + 1)) {
                 if (!heap.isImmortal(dicts.keyAt(d, s))) {
                     n++;
@@ -250,8 +268,8 @@ public final class RefheapBook implements OrderBook {
     @Override
     public long checksum() {
         long h = 0;
-        for (int side = BUY; side <= SELL; side++) {
-            long d = sides[side];
+        for (int b = 0; b < sides.length; b++) {
+            long d = sides[b];
             long[] prices = new long[(int) dicts.size(d)];
             int n = 0;
             for (long s = dicts.nextSlot(d, 0); s >= 0; s = dicts.nextSlot(d, s + 1)) {
@@ -259,12 +277,11 @@ public final class RefheapBook implements OrderBook {
             }
             Arrays.sort(prices);
             for (long price : prices) {
-                long level = level(side, price);
+                long level = level(b, price);
                 long qty = 0;
                 long count = 0;
                 for (long o = lHead.getRef(level); o != 0; o = oNext.getRef(o)) {
-                    h = OrderBook.mix(OrderBook.mix(OrderBook.mix(OrderBook.mix(h, side), price), oId.getLong(o)),
-                            oQty.getLong(o));
+                    h = OrderBook.mixOrder(h, b >> 1, b & 1, price, oId.getLong(o), oQty.getLong(o));
                     qty += oQty.getLong(o);
                     count++;
                 }

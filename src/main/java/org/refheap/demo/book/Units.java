@@ -28,7 +28,10 @@ final class Units {
         if (b < 0) {
             return "-";
         }
-        return b < 1 << 20 ? short3(b / 1024.0) + " KiB" : short3(b / (double) (1 << 20)) + " MiB";
+        if (b < 1 << 20) {
+            return short3(b / 1024.0) + " KiB";
+        }
+        return b < 1L << 30 ? short3(b / (double) (1 << 20)) + " MiB" : short3(b / (double) (1L << 30)) + " GiB";
     }
 
     /** 2.35 M, 870 k. */
