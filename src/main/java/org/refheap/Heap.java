@@ -253,6 +253,16 @@ public final class Heap implements AutoCloseable {
         return new Heap(config);
     }
 
+    /**
+     * refheap's version as built, such as {@code 0.1.0-SNAPSHOT} (the same from the jar and from
+     * {@code target/classes}; {@code "unknown"} only if the build left no record of it).
+     *
+     * @return the version string of this build
+     */
+    public static String version() {
+        return Version.VERSION;
+    }
+
     public HeapConfig config() {
         return config;
     }
@@ -932,7 +942,7 @@ public final class Heap implements AutoCloseable {
      * Run {@link #verify()} before and after every collection and after every pause-bounded cycle
      * ({@code -Drefheap.verify=true}, like HotSpot's VerifyBeforeGC/VerifyAfterGC; tests may set it).
      */
-    static volatile boolean verifyAlways = Boolean.getBoolean("refheap.verify");
+    static volatile boolean verifyAlways = Settings.VERIFY;
 
     /**
      * A full consistency check, like HotSpot's {@code -XX:+VerifyBeforeGC}: generation lists well

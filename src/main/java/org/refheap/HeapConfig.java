@@ -40,7 +40,7 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
 
     /** 1 GiB reserved, nothing pre-touched, {@link ReleasePolicy#FOOTPRINT}, debug from -Drefheap.debug. */
     public static HeapConfig defaults() {
-        return new HeapConfig(DEFAULT_MAX_BYTES, 0, ReleasePolicy.FOOTPRINT, Boolean.getBoolean("refheap.debug"));
+        return new HeapConfig(DEFAULT_MAX_BYTES, 0, ReleasePolicy.FOOTPRINT, Settings.DEBUG);
     }
 
     public HeapConfig withMaxBytes(long bytes) {

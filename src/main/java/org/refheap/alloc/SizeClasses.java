@@ -27,7 +27,7 @@ public final class SizeClasses {
     private SizeClasses() {
     }
 
-    /** Class of a request of {@code n} bytes, 1 <= n <= 512. */
+    /** Class of a request of {@code n} bytes, {@code 1 <= n <= 512}. */
     public static int index(int n) {
         return (n - 1) >> ALIGNMENT_SHIFT;
     }

@@ -112,6 +112,7 @@ public final class OrderBookDemo {
             return;
         }
         PrintStream out = System.out;
+        out.println("refheap " + org.refheap.Heap.version() + " on Java " + Runtime.version());
         header(out, o);
 
         long t0 = System.nanoTime();

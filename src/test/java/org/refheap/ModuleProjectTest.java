@@ -1,0 +1,182 @@
+package org.refheap;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A user's project outside this repository, as the README's "Using refheap in your project" tells it:
+ * written into a temporary folder, built by Maven offline against the refheap jar installed in the local
+ * repository (its {@code requires org.refheap} compiled against the module), then run on the module
+ * path with {@code --enable-native-access=org.refheap} and on the class path with
+ * {@code =ALL-UNNAMED}.
+ *
+ * <p>{@code make test} installs before it tests, so the jar is this build's. Run some other way (an
+ * IDE, {@code mvn test} before any {@code mvn install}) the test is skipped when there is no installed
+ * jar or no Maven to run; the Maven build passes {@code refheap.test.*} properties naming them.
+ */
+class ModuleProjectTest {
+    private static final String MAIN = """
+            package example.app;
+
+            import java.lang.foreign.MemoryLayout;
+            import java.lang.management.ManagementFactory;
+            import javax.management.ObjectName;
+            import org.refheap.Heap;
+            import org.refheap.StructType;
+
+            import static java.lang.foreign.ValueLayout.ADDRESS;
+            import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+            public class Main {
+                public static void main(String[] args) throws Exception {
+                    System.out.println("refheap " + Heap.version() + " in " + Heap.class.getModule());
+                    try (Heap heap = Heap.create()) {
+                        StructType order = heap.defineStruct("Order", MemoryLayout.structLayout(
+                                JAVA_LONG.withName("price"), JAVA_LONG.withName("qty"), ADDRESS.withName("next")));
+                        StructType.Field price = order.field("price"), next = order.field("next");
+                        long a = order.allocate();
+                        long b = order.allocate();
+                        price.setLong(a, 101_25);
+                        next.setRef(a, b);                  // a holds b
+                        heap.decref(b);
+                        System.out.println("refcount " + heap.getrefcount(b));
+                        next.setRef(b, a);                  // a cycle: only the collector frees it
+                        heap.decref(a);
+                        System.out.println("live before collect " + heap.liveObjects());
+                        System.out.println("collected " + heap.gc().collect());
+                        System.out.println("live after collect " + heap.liveObjects());
+                        ObjectName name = heap.registerMXBean();
+                        System.out.println("JMX LiveObjects " + ManagementFactory.getPlatformMBeanServer()
+                                .getAttribute(name, "LiveObjects"));
+                    }
+                    Module m = Heap.class.getModule();
+                    System.out.println("exports org.refheap.memory " + m.isExported("org.refheap.memory"));
+                }
+            }
+            """;
+
+    @Test
+    void shouldBuildAndRunAProjectThatRequiresTheModule(@TempDir Path dir) throws Exception {
+        String mavenHome = System.getProperty("refheap.test.mavenHome");
+        String repo = System.getProperty("refheap.test.localRepository");
+        String version = System.getProperty("refheap.test.version");
+        assumeTrue(mavenHome != null && repo != null && version != null,
+                "not run by the Maven build (no refheap.test.* properties)");
+        Path mvn = Path.of(mavenHome, "bin", "mvn");
+        Path jar = Path.of(repo, "org", "refheap", "refheap", version, "refheap-" + version + ".jar");
+        assumeTrue(Files.isExecutable(mvn), "no Maven at " + mvn);
+        assumeTrue(Files.isRegularFile(jar), "refheap is not installed (run make test, or mvn install first): " + jar);
+
+        Path src = dir.resolve("src/main/java/example/app");
+        Files.createDirectories(src);
+        Files.writeString(dir.resolve("pom.xml"), pom(version));
+        Files.writeString(dir.resolve("src/main/java/module-info.java"), """
+                module example.app {
+                    requires org.refheap;
+                    requires java.management;
+                }
+                """);
+        Files.writeString(src.resolve("Main.java"), MAIN);
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Result build = run(dir, mvn.toString(), "-B", "-q", "-o", "-Dstyle.color=never",
+                "-Dmaven.repo.local=" + repo, "compile");
+        assertEquals(0, build.exit, "the example project did not build:\n" + build.output);
+        assertTrue(Files.isRegularFile(dir.resolve("target/classes/module-info.class")), build.output);
+
+        String classes = dir.resolve("target/classes").toString();
+        Result modular = run(dir, java, "--enable-native-access=org.refheap",
+                "--module-path", classes + File.pathSeparator + jar,
+                "--module", "example.app/example.app.Main");
+        assertEquals(0, modular.exit, modular.output);
+        assertTrue(modular.output.contains("refheap " + version + " in module org.refheap"), modular.output);
+        assertRan(modular.output);
+        assertTrue(modular.output.contains("exports org.refheap.memory false"), modular.output);
+
+        Result classPath = run(dir, java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", classes + File.pathSeparator + jar, "example.app.Main");
+        assertEquals(0, classPath.exit, classPath.output);
+        assertTrue(classPath.output.contains("refheap " + version + " in unnamed module"), classPath.output);
+        assertRan(classPath.output);
+    }
+
+    private static void assertRan(String output) {
+        for (String line : List.of("refcount 1", "live before collect 2", "collected 2", "live after collect 0",
+                "JMX LiveObjects 0")) {
+            assertTrue(output.contains(line), "missing \"" + line + "\" in:\n" + output);
+        }
+        // The right --enable-native-access flag leaves the JDK nothing to warn about.
+        assertFalse(output.contains("WARNING"), output);
+    }
+
+    /** The smallest pom that builds against refheap, with the plugins refheap's own build pinned. */
+    private static String pom(String version) {
+        return """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>example</groupId>
+                  <artifactId>app</artifactId>
+                  <version>1</version>
+                  <properties>
+                    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+                    <maven.compiler.release>25</maven.compiler.release>
+                  </properties>
+                  <dependencies>
+                    <dependency>
+                      <groupId>org.refheap</groupId>
+                      <artifactId>refheap</artifactId>
+                      <version>%s</version>
+                    </dependency>
+                  </dependencies>
+                  <build>
+                    <plugins>
+                      <plugin>
+                        <groupId>org.apache.maven.plugins</groupId>
+                        <artifactId>maven-resources-plugin</artifactId>
+                        <version>%s</version>
+                      </plugin>
+                      <plugin>
+                        <groupId>org.apache.maven.plugins</groupId>
+                        <artifactId>maven-compiler-plugin</artifactId>
+                        <version>%s</version>
+                      </plugin>
+                    </plugins>
+                  </build>
+                </project>
+                """.formatted(version, System.getProperty("refheap.test.resourcesPluginVersion"),
+                System.getProperty("refheap.test.compilerPluginVersion"));
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(Path dir, String... command) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(List.of(command))).directory(dir.toFile())
+                .redirectErrorStream(true);
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("MAVEN_OPTS", "--sun-misc-unsafe-memory-access=allow");
+        Process p = pb.start();
+        p.getOutputStream().close();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            return new Result(-1, "timed out: " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), String.join(" ", command) + "\n" + new String(out, StandardCharsets.UTF_8));
+    }
+}
