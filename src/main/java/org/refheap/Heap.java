@@ -246,6 +246,13 @@ public final class Heap implements AutoCloseable {
         return new Heap(HeapConfig.defaults());
     }
 
+    /**
+     * A heap made as {@code config} says: its size, pre-touched memory, release policy and debug mode.
+     *
+     * @param config how to make the heap ({@link HeapConfig#defaults()} and its {@code with*} copies)
+     * @return the new heap, owned by the calling thread
+     * @throws IllegalArgumentException if {@code config} is null
+     */
     public static Heap create(HeapConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null (use HeapConfig.defaults())");
@@ -263,6 +270,11 @@ public final class Heap implements AutoCloseable {
         return Version.VERSION;
     }
 
+    /**
+     * The configuration this heap was made with.
+     *
+     * @return the configuration
+     */
     public HeapConfig config() {
         return config;
     }
@@ -798,6 +810,12 @@ public final class Heap implements AutoCloseable {
         return getLong(obj + VALUE);
     }
 
+    /**
+     * A new float holding {@code value} (an owned reference).
+     *
+     * @param value the value
+     * @return the new object, count 1
+     */
     public long newFloat(double value) {
         checkOwner();
         long o = allocObject(floatType, HEADER_SIZE + 8, false);
@@ -805,6 +823,13 @@ public final class Heap implements AutoCloseable {
         return o;
     }
 
+    /**
+     * The value of a float.
+     *
+     * @param obj a live float
+     * @return its value
+     * @throws WrongTypeException if {@code obj} is not a float
+     */
     public double floatValue(long obj) {
         checkOwner();
         checkType(obj, floatType, "float");
@@ -842,6 +867,12 @@ public final class Heap implements AutoCloseable {
         return StrCodec.decode(bytesOf(obj));
     }
 
+    /**
+     * A new bytes object holding a copy of {@code value} (an owned reference).
+     *
+     * @param value the bytes, copied; not null
+     * @return the new object, count 1
+     */
     public long newBytes(byte[] value) {
         checkOwner();
         if (value == null) {
@@ -850,6 +881,13 @@ public final class Heap implements AutoCloseable {
         return newBytesLike(bytesType, value);
     }
 
+    /**
+     * A copy of the contents of a bytes object.
+     *
+     * @param obj a live bytes object
+     * @return a new array with its bytes
+     * @throws WrongTypeException if {@code obj} is not a bytes object
+     */
     public byte[] bytesValue(long obj) {
         checkOwner();
         checkType(obj, bytesType, "bytes");
@@ -1106,6 +1144,12 @@ public final class Heap implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #close()} has run: every later use of the heap then throws
+     * {@link IllegalStateException}.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }
