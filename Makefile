@@ -78,7 +78,7 @@ compare-cpython: build
 	$(JAVA_RUN) -Xmx2g -cp target/classes org.refheap.demo.CollectTiming $(SIZES) \
 	  | python3 bench/cpython/gc_compare.py $(SIZES)
 
-# The API documentation alone: target/site/apidocs/index.html.
+# The API documentation alone: target/reports/apidocs/index.html.
 javadoc:
 	$(MVN) javadoc:javadoc
 

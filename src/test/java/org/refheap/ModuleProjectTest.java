@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * jar or no Maven to run; the Maven build passes {@code refheap.test.*} properties naming them.
  */
 class ModuleProjectTest {
-    private static final String MAIN = """
+    /** Beyond the README's program: the collector, JMX through the exported MXBean, what is not exported. */
+    private static final String CHECKS = """
             package example.app;
 
             import java.lang.foreign.MemoryLayout;
@@ -41,7 +42,7 @@ class ModuleProjectTest {
             import static java.lang.foreign.ValueLayout.ADDRESS;
             import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-            public class Main {
+            public class Checks {
                 public static void main(String[] args) throws Exception {
                     System.out.println("refheap " + Heap.version() + " in " + Heap.class.getModule());
                     try (Heap heap = Heap.create()) {
@@ -81,16 +82,18 @@ class ModuleProjectTest {
         assumeTrue(Files.isExecutable(mvn), "no Maven at " + mvn);
         assumeTrue(Files.isRegularFile(jar), "refheap is not installed (run make test, or mvn install first): " + jar);
 
+        // The README's minimal program, as printed there; the module-info also lets Checks use JMX.
+        String readme = Files.readString(Path.of("README.md"));
+        String section = readme.substring(readme.indexOf("## Using refheap in your project"));
+        String moduleInfo = javaBlock(section, "module example.app");
+        String main = javaBlock(section, "public class Main");
         Path src = dir.resolve("src/main/java/example/app");
         Files.createDirectories(src);
         Files.writeString(dir.resolve("pom.xml"), pom(version));
-        Files.writeString(dir.resolve("src/main/java/module-info.java"), """
-                module example.app {
-                    requires org.refheap;
-                    requires java.management;
-                }
-                """);
-        Files.writeString(src.resolve("Main.java"), MAIN);
+        Files.writeString(dir.resolve("src/main/java/module-info.java"),
+                moduleInfo.replace("requires org.refheap;", "requires org.refheap;\n    requires java.management;"));
+        Files.writeString(src.resolve("Main.java"), main);
+        Files.writeString(src.resolve("Checks.java"), CHECKS);
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Result build = run(dir, mvn.toString(), "-B", "-q", "-o", "-Dstyle.color=never",
@@ -99,19 +102,37 @@ class ModuleProjectTest {
         assertTrue(Files.isRegularFile(dir.resolve("target/classes/module-info.class")), build.output);
 
         String classes = dir.resolve("target/classes").toString();
-        Result modular = run(dir, java, "--enable-native-access=org.refheap",
-                "--module-path", classes + File.pathSeparator + jar,
-                "--module", "example.app/example.app.Main");
-        assertEquals(0, modular.exit, modular.output);
-        assertTrue(modular.output.contains("refheap " + version + " in module org.refheap"), modular.output);
-        assertRan(modular.output);
-        assertTrue(modular.output.contains("exports org.refheap.memory false"), modular.output);
+        String path = classes + File.pathSeparator + jar;
+        for (String program : List.of("Main", "Checks")) {
+            Result modular = run(dir, java, "--enable-native-access=org.refheap", "--module-path", path,
+                    "--module", "example.app/example.app." + program);
+            Result classPath = run(dir, java, "--enable-native-access=ALL-UNNAMED", "-cp", path,
+                    "example.app." + program);
+            for (Result r : List.of(modular, classPath)) {
+                assertEquals(0, r.exit, r.output);
+                // The right --enable-native-access flag leaves the JDK nothing to warn about.
+                assertFalse(r.output.contains("WARNING"), r.output);
+                if (program.equals("Main")) {
+                    assertTrue(r.output.contains("refheap " + version + ": 2 live objects"), r.output);
+                } else {
+                    assertRan(r.output);
+                }
+            }
+            if (program.equals("Checks")) {
+                assertTrue(modular.output.contains("refheap " + version + " in module org.refheap"), modular.output);
+                assertTrue(modular.output.contains("exports org.refheap.memory false"), modular.output);
+                assertTrue(classPath.output.contains("refheap " + version + " in unnamed module"), classPath.output);
+            }
+        }
+    }
 
-        Result classPath = run(dir, java, "--enable-native-access=ALL-UNNAMED",
-                "-cp", classes + File.pathSeparator + jar, "example.app.Main");
-        assertEquals(0, classPath.exit, classPath.output);
-        assertTrue(classPath.output.contains("refheap " + version + " in unnamed module"), classPath.output);
-        assertRan(classPath.output);
+    /** The first ```java block of {@code text} that contains {@code marker}. */
+    private static String javaBlock(String text, String marker) {
+        int at = text.indexOf(marker);
+        assertTrue(at >= 0, "README: no code block with " + marker);
+        int start = text.lastIndexOf("```java\n", at) + "```java\n".length();
+        int end = text.indexOf("```", at);
+        return text.substring(start, end);
     }
 
     private static void assertRan(String output) {
@@ -119,8 +140,6 @@ class ModuleProjectTest {
                 "JMX LiveObjects 0")) {
             assertTrue(output.contains(line), "missing \"" + line + "\" in:\n" + output);
         }
-        // The right --enable-native-access flag leaves the JDK nothing to warn about.
-        assertFalse(output.contains("WARNING"), output);
     }
 
     /** The smallest pom that builds against refheap, with the plugins refheap's own build pinned. */
