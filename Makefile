@@ -34,8 +34,9 @@ jdk:
 build install:
 	$(MVN) -DskipTests install
 
-# Installs first, so that ModuleProjectTest (a project of its own that depends on the installed jar
-# through the module path) runs against this build's jar, then runs the whole suite.
+# Packages and installs first (the jar, its -sources and -javadoc jars: javadoc's doclint runs here),
+# so that ModuleProjectTest can build a project of its own against this build's jar, then runs the
+# whole suite.
 test: install
 	@echo "Using JDK at $(JDK)"
 	$(MVNW) test

@@ -19,14 +19,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A user's project outside this repository, as the README's "Using refheap in your project" tells it:
- * written into a temporary folder, built by Maven offline against the refheap jar installed in the local
- * repository (its {@code requires org.refheap} compiled against the module), then run on the module
- * path with {@code --enable-native-access=org.refheap} and on the class path with
- * {@code =ALL-UNNAMED}.
+ * written into a temporary folder, built by Maven offline against this build's jar and pom as
+ * {@code mvn install} lays them out in a local repository (its {@code requires org.refheap} compiled
+ * against the module), then run on the module path with {@code --enable-native-access=org.refheap} and
+ * on the class path with {@code =ALL-UNNAMED}.
  *
- * <p>{@code make test} installs before it tests, so the jar is this build's. Run some other way (an
- * IDE, {@code mvn test} before any {@code mvn install}) the test is skipped when there is no installed
- * jar or no Maven to run; the Maven build passes {@code refheap.test.*} properties naming them.
+ * <p>{@code make test} packages and installs before it tests, so the jar is there. Run some other way
+ * (an IDE, {@code mvn test} with no jar in target/) the test is skipped; the Maven build passes
+ * {@code refheap.test.*} properties naming its Maven, local repository and version.
  */
 class ModuleProjectTest {
     /** Beyond the README's program: the collector, JMX through the exported MXBean, what is not exported. */
@@ -78,35 +78,47 @@ class ModuleProjectTest {
         assumeTrue(mavenHome != null && repo != null && version != null,
                 "not run by the Maven build (no refheap.test.* properties)");
         Path mvn = Path.of(mavenHome, "bin", "mvn");
-        Path jar = Path.of(repo, "org", "refheap", "refheap", version, "refheap-" + version + ".jar");
+        Path jar = Path.of("target", "refheap-" + version + ".jar").toAbsolutePath();
         assumeTrue(Files.isExecutable(mvn), "no Maven at " + mvn);
-        assumeTrue(Files.isRegularFile(jar), "refheap is not installed (run make test, or mvn install first): " + jar);
+        assumeTrue(Files.isRegularFile(jar), "no " + jar + ": run make test (it installs first) or mvn package");
+
+        // This build's jar and pom, laid out as mvn install lays them out, in a local repository of the
+        // test's own, ahead of the user's (maven.repo.local.tail, Maven 3.9+) for the plugins. Not the
+        // user's own copy: on a machine where several builds install refheap at once, that one may be
+        // another build's by the time this test runs.
+        Path repoHead = dir.resolve("repository");
+        Path installed = repoHead.resolve(Path.of("org", "refheap", "refheap", version));
+        Files.createDirectories(installed);
+        Files.copy(jar, installed.resolve("refheap-" + version + ".jar"));
+        Files.copy(Path.of("pom.xml"), installed.resolve("refheap-" + version + ".pom"));
+        Path project = dir.resolve("app");
+        Files.createDirectories(project);
 
         // The README's minimal program, as printed there; the module-info also lets Checks use JMX.
         String readme = Files.readString(Path.of("README.md"));
         String section = readme.substring(readme.indexOf("## Using refheap in your project"));
         String moduleInfo = javaBlock(section, "module example.app");
         String main = javaBlock(section, "public class Main");
-        Path src = dir.resolve("src/main/java/example/app");
+        Path src = project.resolve("src/main/java/example/app");
         Files.createDirectories(src);
-        Files.writeString(dir.resolve("pom.xml"), pom(version));
-        Files.writeString(dir.resolve("src/main/java/module-info.java"),
+        Files.writeString(project.resolve("pom.xml"), pom(version));
+        Files.writeString(project.resolve("src/main/java/module-info.java"),
                 moduleInfo.replace("requires org.refheap;", "requires org.refheap;\n    requires java.management;"));
         Files.writeString(src.resolve("Main.java"), main);
         Files.writeString(src.resolve("Checks.java"), CHECKS);
 
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Result build = run(dir, mvn.toString(), "-B", "-q", "-o", "-Dstyle.color=never",
-                "-Dmaven.repo.local=" + repo, "compile");
+        Result build = run(project, mvn.toString(), "-B", "-q", "-o", "-Dstyle.color=never",
+                "-Dmaven.repo.local=" + repoHead, "-Dmaven.repo.local.tail=" + repo, "compile");
         assertEquals(0, build.exit, "the example project did not build:\n" + build.output);
-        assertTrue(Files.isRegularFile(dir.resolve("target/classes/module-info.class")), build.output);
+        assertTrue(Files.isRegularFile(project.resolve("target/classes/module-info.class")), build.output);
 
-        String classes = dir.resolve("target/classes").toString();
+        String classes = project.resolve("target/classes").toString();
         String path = classes + File.pathSeparator + jar;
         for (String program : List.of("Main", "Checks")) {
-            Result modular = run(dir, java, "--enable-native-access=org.refheap", "--module-path", path,
+            Result modular = run(project, java, "--enable-native-access=org.refheap", "--module-path", path,
                     "--module", "example.app/example.app." + program);
-            Result classPath = run(dir, java, "--enable-native-access=ALL-UNNAMED", "-cp", path,
+            Result classPath = run(project, java, "--enable-native-access=ALL-UNNAMED", "-cp", path,
                     "example.app." + program);
             for (Result r : List.of(modular, classPath)) {
                 assertEquals(0, r.exit, r.output);
