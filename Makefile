@@ -30,7 +30,7 @@ jdk:
 	@$(JDK)/bin/java -version
 
 # Compiles, packages the jar with its -sources and -javadoc jars (doclint on) and installs them in the
-# local Maven repository (~/.m2), where other projects, bench/ and ModuleProjectTest find them.
+# local Maven repository (~/.m2), where other projects and bench/ find them.
 build install:
 	$(MVN) -DskipTests install
 
