@@ -1,5 +1,7 @@
 # refheap: the two commands a user needs are `make demo` and `make test`.
-# Everything runs on a JDK >= 22 (FFM is final there); we look for one ourselves.
+# Everything runs on a JDK >= 22 (FFM is final there); we look for one ourselves. Maven comes from the
+# Maven Wrapper (./mvnw, pinned in .mvn/wrapper/maven-wrapper.properties): the first run downloads it
+# into ~/.m2/wrapper, so no Maven needs to be installed.
 
 SHELL := /bin/bash
 
@@ -13,12 +15,13 @@ export PATH := $(JDK)/bin:$(PATH)
 # Maven's own guava calls sun.misc.Unsafe; JDK 24+ would warn about it on every run.
 export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 
-MVN := mvn -B -q -Dstyle.color=never
+MVNW := $(CURDIR)/mvnw -B -Dstyle.color=never
+MVN := $(MVNW) -q
 JAVA_RUN := $(JDK)/bin/java --enable-native-access=ALL-UNNAMED
 BENCH ?= .
 BENCH_ARGS ?=
 
-.PHONY: all build test stress demo demo-large demo-classpath tour bench bench-quick compare-cpython clean jdk
+.PHONY: all build install test stress demo demo-large demo-classpath tour bench bench-quick compare-cpython javadoc clean jdk
 
 all: build
 
@@ -26,17 +29,22 @@ jdk:
 	@echo "Using JDK at $(JDK)"
 	@$(JDK)/bin/java -version
 
-build:
+# Compiles, packages the jar with its -sources and -javadoc jars (doclint on) and installs them in the
+# local Maven repository (~/.m2), where other projects and bench/ find them.
+build install:
 	$(MVN) -DskipTests install
 
-test:
+# Packages and installs first (the jar, its -sources and -javadoc jars: javadoc's doclint runs here),
+# so that ModuleProjectTest can build a project of its own against this build's jar, then runs the
+# whole suite.
+test: install
 	@echo "Using JDK at $(JDK)"
-	mvn -B -Dstyle.color=never test
+	$(MVNW) test
 
 # Long randomized runs, kept out of `make test`: the model tests with ten times the programs, the API
 # fuzzer with a hundred times (about an hour and a half on two cores).
 stress:
-	mvn -B -Dstyle.color=never test -Dtest='*ModelTest,ApiFuzzTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
+	$(MVNW) test -Dtest='*ModelTest,ApiFuzzTest,*Stress' -Dsurefire.failIfNoSpecifiedTests=false \
 	  -Drefheap.test.argLine='-Drefheap.stress=true'
 
 # A venue's order books in refheap and on the JVM heap under an HFT-style load: the small book beside
@@ -79,6 +87,10 @@ bench-quick: build
 compare-cpython: build
 	$(JAVA_RUN) -Xmx2g -cp target/classes org.refheap.demo.CollectTiming $(SIZES) \
 	  | python3 bench/cpython/gc_compare.py $(SIZES)
+
+# The API documentation alone: target/reports/apidocs/index.html.
+javadoc:
+	$(MVN) javadoc:javadoc
 
 clean:
 	$(MVN) clean

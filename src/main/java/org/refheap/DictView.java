@@ -8,6 +8,11 @@ public final class DictView {
     private final Dicts dicts;
     private long dict;
 
+    /**
+     * A view pointing at nothing yet: call {@link #wrap(long)} first.
+     *
+     * @param heap the heap whose dicts it views
+     */
     public DictView(Heap heap) {
         this.dicts = heap.dicts();
     }
@@ -19,10 +24,20 @@ public final class DictView {
         return this;
     }
 
+    /**
+     * The dict this view points at.
+     *
+     * @return its address (borrowed)
+     */
     public long address() {
         return dict;
     }
 
+    /**
+     * The number of items in the dict.
+     *
+     * @return its item count
+     */
     public long size() {
         return dicts.size(dict);
     }
@@ -32,11 +47,24 @@ public final class DictView {
         return dicts.get(dict, key);
     }
 
+    /**
+     * Stores {@code value} under {@code key}, as {@link Dicts#put} does (both increfed).
+     *
+     * @param key   a live hashable object
+     * @param value a live object
+     * @return this view
+     */
     public DictView put(long key, long value) {
         dicts.put(dict, key, value);
         return this;
     }
 
+    /**
+     * Removes {@code key} and its value, as {@link Dicts#remove} does.
+     *
+     * @param key a live hashable object
+     * @return true if the key was present
+     */
     public boolean remove(long key) {
         return dicts.remove(dict, key);
     }

@@ -54,6 +54,12 @@ public final class Dicts {
         return d;
     }
 
+    /**
+     * The number of items in {@code dict} ({@code len(d)}).
+     *
+     * @param dict a live dict
+     * @return its item count
+     */
     public long size(long dict) {
         check(dict);
         return heap.getLong(dict + DICT_USED);
@@ -71,6 +77,13 @@ public final class Dicts {
         return r < 0 ? 0 : heap.getLong(entry(dict, r) + ENTRY_VALUE);
     }
 
+    /**
+     * Whether {@code dict} holds {@code key} ({@code key in d}); keys compare as Python's do (by value).
+     *
+     * @param dict a live dict
+     * @param key  a live hashable object
+     * @return true if the key is present
+     */
     public boolean containsKey(long dict, long key) {
         check(dict);
         heap.checkKey(key, dict);

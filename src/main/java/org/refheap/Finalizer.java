@@ -11,5 +11,10 @@ package org.refheap;
  */
 @FunctionalInterface
 public interface Finalizer {
+    /**
+     * Finalizes {@code obj}: runs with the object still intact, its fields readable.
+     *
+     * @param obj the dying object (borrowed: the finalizer owns no reference to it)
+     */
     void run(long obj);
 }

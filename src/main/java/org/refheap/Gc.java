@@ -21,10 +21,17 @@ import java.util.Set;
  * }</pre>
  */
 public final class Gc {
+    /** Print statistics during collection ({@code gc.DEBUG_STATS}). */
     public static final int DEBUG_STATS = Collector.DEBUG_STATS;
+    /** Print the collectable objects found ({@code gc.DEBUG_COLLECTABLE}). */
     public static final int DEBUG_COLLECTABLE = Collector.DEBUG_COLLECTABLE;
+    /** Print the uncollectable objects found ({@code gc.DEBUG_UNCOLLECTABLE}). */
     public static final int DEBUG_UNCOLLECTABLE = Collector.DEBUG_UNCOLLECTABLE;
+    /** Keep unreachable objects in {@link #garbage()} instead of freeing them ({@code gc.DEBUG_SAVEALL}). */
     public static final int DEBUG_SAVEALL = Collector.DEBUG_SAVEALL;
+    /**
+     * {@code DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL}, for leak hunting ({@code gc.DEBUG_LEAK}).
+     */
     public static final int DEBUG_LEAK = Collector.DEBUG_LEAK;
 
     private final Heap heap;
@@ -37,6 +44,7 @@ public final class Gc {
         this.c = collector;
     }
 
+    /** Turns automatic collection on (the default), as {@code gc.enable()} does. */
     public void enable() {
         heap.checkOwner();
         c.enabled = true;
@@ -48,6 +56,11 @@ public final class Gc {
         c.enabled = false;
     }
 
+    /**
+     * Whether automatic collection is on ({@code gc.isenabled()}).
+     *
+     * @return true unless {@link #disable()} was called last
+     */
     public boolean isEnabled() {
         heap.checkOwner();
         return c.enabled;
@@ -124,6 +137,11 @@ public final class Gc {
         return c.count.clone();
     }
 
+    /**
+     * The collection thresholds of the three generations ({@code gc.get_threshold()}), a copy.
+     *
+     * @return {@code [threshold0, threshold1, threshold2]}, by default {@code [700, 10, 10]}
+     */
     public int[] getThreshold() {
         heap.checkOwner();
         return c.threshold.clone();
@@ -235,6 +253,13 @@ public final class Gc {
         return out.toArray();
     }
 
+    /**
+     * Whether the collector tracks {@code obj} ({@code gc.is_tracked}): containers are, atoms never are,
+     * and a tuple of atoms is untracked as in CPython.
+     *
+     * @param obj a live object
+     * @return true if it is on a generation list
+     */
     public boolean isTracked(long obj) {
         heap.checkOwner();
         heap.checkLive(obj);
@@ -268,6 +293,11 @@ public final class Gc {
         c.merge(c.permanent, c.gen[Collector.NUM_GENERATIONS - 1]);
     }
 
+    /**
+     * The number of objects in the permanent generation ({@code gc.get_freeze_count()}).
+     *
+     * @return objects frozen by {@link #freeze()}
+     */
     public long getFreezeCount() {
         heap.checkOwner();
         c.inc.finish(); // objects in a pause-bounded cycle are on no list until it ends
@@ -308,6 +338,11 @@ public final class Gc {
         c.debug = flags;
     }
 
+    /**
+     * The debug flags in effect ({@code gc.get_debug()}).
+     *
+     * @return the flags set by {@link #setDebug(int)}, 0 by default
+     */
     public int getDebug() {
         heap.checkOwner();
         return c.debug;

@@ -6,9 +6,17 @@ package org.refheap;
  */
 @FunctionalInterface
 public interface GcCallback {
+    /**
+     * Called before and after each collection.
+     *
+     * @param phase {@code "start"} or {@code "stop"}
+     * @param info  the generation and, at {@code "stop"}, what the collection found
+     */
     void call(String phase, GcInfo info);
 
     /**
+     * What a callback is told about a collection ({@code gc.callbacks}' {@code info} dict).
+     *
      * @param generation    the generation collected
      * @param collected     unreachable objects found (0 at "start")
      * @param uncollectable objects that could not be collected (always 0 here: there are no legacy

@@ -253,6 +253,13 @@ public final class Heap implements AutoCloseable {
         return new Heap(HeapConfig.defaults());
     }
 
+    /**
+     * A heap made as {@code config} says: its size, pre-touched memory, release policy and debug mode.
+     *
+     * @param config how to make the heap ({@link HeapConfig#defaults()} and its {@code with*} copies)
+     * @return the new heap, owned by the calling thread
+     * @throws IllegalArgumentException if {@code config} is null
+     */
     public static Heap create(HeapConfig config) {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null (use HeapConfig.defaults())");
@@ -260,6 +267,21 @@ public final class Heap implements AutoCloseable {
         return new Heap(config);
     }
 
+    /**
+     * refheap's version as built, such as {@code 0.1.0-SNAPSHOT} (the same from the jar and from
+     * {@code target/classes}; {@code "unknown"} only if the build left no record of it).
+     *
+     * @return the version string of this build
+     */
+    public static String version() {
+        return Version.VERSION;
+    }
+
+    /**
+     * The configuration this heap was made with.
+     *
+     * @return the configuration
+     */
     public HeapConfig config() {
         return config;
     }
@@ -809,6 +831,12 @@ public final class Heap implements AutoCloseable {
         return getLong(obj + VALUE);
     }
 
+    /**
+     * A new float holding {@code value} (an owned reference).
+     *
+     * @param value the value
+     * @return the new object, count 1
+     */
     public long newFloat(double value) {
         checkOwner();
         long o = allocObject(floatType, HEADER_SIZE + 8, false);
@@ -816,6 +844,13 @@ public final class Heap implements AutoCloseable {
         return o;
     }
 
+    /**
+     * The value of a float.
+     *
+     * @param obj a live float
+     * @return its value
+     * @throws WrongTypeException if {@code obj} is not a float
+     */
     public double floatValue(long obj) {
         checkOwner();
         checkType(obj, floatType, "float");
@@ -853,6 +888,12 @@ public final class Heap implements AutoCloseable {
         return StrCodec.decode(bytesOf(obj));
     }
 
+    /**
+     * A new bytes object holding a copy of {@code value} (an owned reference).
+     *
+     * @param value the bytes, copied; not null
+     * @return the new object, count 1
+     */
     public long newBytes(byte[] value) {
         checkOwner();
         if (value == null) {
@@ -861,6 +902,13 @@ public final class Heap implements AutoCloseable {
         return newBytesLike(bytesType, value);
     }
 
+    /**
+     * A copy of the contents of a bytes object.
+     *
+     * @param obj a live bytes object
+     * @return a new array with its bytes
+     * @throws WrongTypeException if {@code obj} is not a bytes object
+     */
     public byte[] bytesValue(long obj) {
         checkOwner();
         checkType(obj, bytesType, "bytes");
@@ -953,7 +1001,7 @@ public final class Heap implements AutoCloseable {
      * Run {@link #verify()} before and after every collection and after every pause-bounded cycle
      * ({@code -Drefheap.verify=true}, like HotSpot's VerifyBeforeGC/VerifyAfterGC; tests may set it).
      */
-    static volatile boolean verifyAlways = Boolean.getBoolean("refheap.verify");
+    static volatile boolean verifyAlways = Settings.VERIFY;
 
     /**
      * A full consistency check, like HotSpot's {@code -XX:+VerifyBeforeGC}: generation lists well
@@ -1127,6 +1175,12 @@ public final class Heap implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #close()} has run: every later use of the heap then throws
+     * {@link IllegalStateException}.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return closed;
     }

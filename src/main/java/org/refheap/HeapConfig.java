@@ -18,10 +18,17 @@ import org.refheap.alloc.ReleasePolicy;
  *                      {@code -Drefheap.debug=true}
  */
 public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releasePolicy, boolean debug) {
+    /** The address space {@link #defaults()} reserves: 1 GiB. */
     public static final long DEFAULT_MAX_BYTES = 1L << 30;
     /** Enough for the built-in types and singletons with room to spare. */
     public static final long MIN_MAX_BYTES = 2L * Obmalloc.ARENA_SIZE;
 
+    /**
+     * Checks and rounds the values.
+     *
+     * @throws IllegalArgumentException if {@code maxBytes} is below {@link #MIN_MAX_BYTES} or above 64 TiB,
+     *         {@code preTouchBytes} is negative or above {@code maxBytes}, or {@code releasePolicy} is null
+     */
     public HeapConfig {
         if (maxBytes < MIN_MAX_BYTES) {
             throw new IllegalArgumentException("maxBytes must be at least " + MIN_MAX_BYTES + ": " + maxBytes);
@@ -40,21 +47,45 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
 
     /** 1 GiB reserved, nothing pre-touched, {@link ReleasePolicy#FOOTPRINT}, debug from -Drefheap.debug. */
     public static HeapConfig defaults() {
-        return new HeapConfig(DEFAULT_MAX_BYTES, 0, ReleasePolicy.FOOTPRINT, Boolean.getBoolean("refheap.debug"));
+        return new HeapConfig(DEFAULT_MAX_BYTES, 0, ReleasePolicy.FOOTPRINT, Settings.DEBUG);
     }
 
+    /**
+     * A copy that reserves {@code bytes} of address space (rounded up to whole 1 MiB arenas).
+     *
+     * @param bytes the most the heap can ever hold
+     * @return the new configuration
+     */
     public HeapConfig withMaxBytes(long bytes) {
         return new HeapConfig(bytes, preTouchBytes, releasePolicy, debug);
     }
 
+    /**
+     * A copy that commits {@code bytes} at creation and never gives them back.
+     *
+     * @param bytes bytes to pre-touch, within {@code 0..maxBytes}
+     * @return the new configuration
+     */
     public HeapConfig withPreTouchBytes(long bytes) {
         return new HeapConfig(maxBytes, bytes, releasePolicy, debug);
     }
 
+    /**
+     * A copy with {@code policy} for arenas that become empty.
+     *
+     * @param policy {@link ReleasePolicy#FOOTPRINT} (give memory back) or {@link ReleasePolicy#LATENCY} (keep it)
+     * @return the new configuration
+     */
     public HeapConfig withReleasePolicy(ReleasePolicy policy) {
         return new HeapConfig(maxBytes, preTouchBytes, policy, debug);
     }
 
+    /**
+     * A copy with debug mode on or off (see the {@code debug} component).
+     *
+     * @param on whether heaps made from it are debug heaps
+     * @return the new configuration
+     */
     public HeapConfig withDebug(boolean on) {
         return new HeapConfig(maxBytes, preTouchBytes, releasePolicy, on);
     }

@@ -6,6 +6,11 @@ package org.refheap;
  * The message names the first inconsistency found, with addresses, types and counts.
  */
 public final class HeapCorruptedException extends RefHeapException {
+    /**
+     * An exception naming the first inconsistency {@link Heap#verify()} found.
+     *
+     * @param message the inconsistency, with addresses, types and counts
+     */
     public HeapCorruptedException(String message) {
         super(message);
     }

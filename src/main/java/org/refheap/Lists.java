@@ -34,6 +34,12 @@ public final class Lists {
         return l;
     }
 
+    /**
+     * The number of items in {@code list} ({@code len(l)}).
+     *
+     * @param list a live list
+     * @return its item count
+     */
     public long size(long list) {
         check(list);
         return heap.getLong(list + LIST_SIZE);

@@ -7,6 +7,11 @@ package org.refheap;
  * in its message, and leaves the heap consistent.
  */
 public class RefHeapException extends RuntimeException {
+    /**
+     * An exception with its message.
+     *
+     * @param message what went wrong, with the address, type and counts involved
+     */
     public RefHeapException(String message) {
         super(message);
     }

@@ -194,14 +194,29 @@ public final class StructType {
         return refOffsets;
     }
 
+    /**
+     * The type's name, as given to {@code defineStruct} (its {@code __name__}).
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
+    /**
+     * The type object in the heap that every instance's {@code ob_type} points at.
+     *
+     * @return the type object
+     */
     public PyType type() {
         return type;
     }
 
+    /**
+     * The layout the type was defined with: the instances' fields, after the object header.
+     *
+     * @return the layout
+     */
     public StructLayout layout() {
         return layout;
     }
@@ -290,6 +305,11 @@ public final class StructType {
             this.swap = swap;
         }
 
+        /**
+         * The member's name in the layout.
+         *
+         * @return the name
+         */
         public String name() {
             return name;
         }
@@ -299,10 +319,23 @@ public final class StructType {
             return offset;
         }
 
+        /**
+         * Whether this member is an {@code ADDRESS}: a counted reference, read with {@link #getRef}.
+         *
+         * @return true for a reference member
+         */
         public boolean isReference() {
             return kind == REF;
         }
 
+        /**
+         * Reads an integral member ({@code long}, {@code int}, {@code short}, {@code byte} or {@code char}), widened
+         * to {@code long} ({@code char} unsigned, the others signed).
+         *
+         * @param obj a live instance of this type
+         * @return the member's value
+         * @throws WrongTypeException if {@code obj} is not an instance of this type, or the member is not integral
+         */
         public long getLong(long obj) {
             check(obj);
             long a = obj + offset - heap.base;
@@ -335,6 +368,13 @@ public final class StructType {
             }
         }
 
+        /**
+         * Writes an integral member; a narrower member keeps the low bits of {@code value}.
+         *
+         * @param obj   a live instance of this type
+         * @param value the new value
+         * @throws WrongTypeException if {@code obj} is not an instance of this type, or the member is not integral
+         */
         public void setLong(long obj, long value) {
             check(obj);
             long a = obj + offset - heap.base;
@@ -373,6 +413,13 @@ public final class StructType {
             }
         }
 
+        /**
+         * Writes a floating member ({@code double}, or {@code float} rounded from {@code value}).
+         *
+         * @param obj   a live instance of this type
+         * @param value the new value
+         * @throws WrongTypeException if {@code obj} is not an instance of this type, or the member is not floating
+         */
         public void setDouble(long obj, double value) {
             check(obj);
             long a = obj + offset - heap.base;

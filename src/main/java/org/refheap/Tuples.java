@@ -56,6 +56,12 @@ public final class Tuples {
         return type != tupleType || heap.collector().isTracked(item);
     }
 
+    /**
+     * The number of items in {@code tuple} ({@code len(t)}).
+     *
+     * @param tuple a live tuple
+     * @return its item count
+     */
     public long size(long tuple) {
         check(tuple);
         return heap.getLong(tuple + TUPLE_SIZE);

@@ -12,5 +12,11 @@ public interface UnraisableHook {
         error.printStackTrace();
     };
 
+    /**
+     * Reports an exception that nothing could catch.
+     *
+     * @param where what was running: the finalizer, callback or collection, with the object's address and type
+     * @param error what it threw
+     */
     void report(String where, Throwable error);
 }

@@ -15,7 +15,7 @@
  *     naming the address, type and counts; the package-private {@code ...NoCheck} twins skip them.
  *     No check failure leaves the heap changed.</li>
  * <li><b>Confinement</b>: a heap and everything in it belong to the thread that created it.</li>
- * <li><b>Layouts</b> are drawn in {@link org.refheap.layout}; the allocator is {@link org.refheap.alloc};
+ * <li><b>Layouts</b> are drawn in {@code org.refheap.layout} (not exported); the allocator is {@link org.refheap.alloc};
  *     the collector is {@code Collector} (stop-the-world) and {@code IncrementalCollector}
  *     (pause-bounded), both behind {@link org.refheap.Gc}.</li>
  * </ul>

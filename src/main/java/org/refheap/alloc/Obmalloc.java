@@ -70,13 +70,21 @@ public final class Obmalloc {
     static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
 
+    /** log2 of {@link #ARENA_SIZE}. */
     public static final int ARENA_SHIFT = 20;
+    /** An arena: 1 MiB of address space, the unit taken from and given back to the kernel. */
     public static final int ARENA_SIZE = 1 << ARENA_SHIFT;
+    /** log2 of {@link #POOL_SIZE}. */
     public static final int POOL_SHIFT = 14;
+    /** A pool: 16 KiB of one arena, carved into blocks of one size class. */
     public static final int POOL_SIZE = 1 << POOL_SHIFT;
+    /** Pools in an arena: 64. */
     public static final int POOLS_PER_ARENA = ARENA_SIZE / POOL_SIZE;
+    /** log2 of {@link #PAGE_SIZE}. */
     public static final int PAGE_SHIFT = 12;
+    /** A page: 4 KiB, the unit of the runs that hold blocks over 512 bytes. */
     public static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+    /** Pages in an arena: 256. */
     public static final int PAGES_PER_ARENA = ARENA_SIZE / PAGE_SIZE;
 
     /** The offset from which {@link #setQuarantine(long)} checks freed blocks for {@link #DEAD_BYTE}. */
@@ -186,7 +194,10 @@ public final class Obmalloc {
     long largeRunsInUse;
 
     /**
+     * An allocator over all of {@code reservation}, in 1 MiB arenas taken into use as needed.
+     *
      * @param reservation the address range to carve; its base must be arena aligned
+     * @param policy what to do with arenas that become empty
      * @param pretouchBytes bytes at the start to commit now and never release
      */
     public Obmalloc(Reservation reservation, ReleasePolicy policy, long pretouchBytes) {
@@ -997,6 +1008,11 @@ public final class Obmalloc {
         new ObmallocWalk(this).forEachAllocatedBlock(action);
     }
 
+    /**
+     * Bytes handed out and not yet freed, as requested rounded up to their size class or page run.
+     *
+     * @return bytes in use
+     */
     public long bytesInUse() {
         long cached = 0;
         for (int c = 0; c < cacheCount.length; c++) {
@@ -1005,6 +1021,11 @@ public final class Obmalloc {
         return heldBytes - cached;
     }
 
+    /**
+     * The most {@link #bytesInUse()} has been since creation or {@link #resetPeak()}.
+     *
+     * @return the peak in bytes
+     */
     public long peakBytesInUse() {
         return peakBytesInUse;
     }
@@ -1022,6 +1043,11 @@ public final class Obmalloc {
         return committedBytes;
     }
 
+    /**
+     * Arenas holding at least one block, or kept as the spare.
+     *
+     * @return arenas in use
+     */
     public int arenasInUse() {
         return arenasInUse;
     }
@@ -1036,10 +1062,20 @@ public final class Obmalloc {
         return arenasAllocated;
     }
 
+    /**
+     * The most arenas the reservation can hold.
+     *
+     * @return the reservation's size in arenas
+     */
     public int maxArenas() {
         return maxArenas;
     }
 
+    /**
+     * The most bytes this allocator can ever hand out space from: {@link #maxArenas()} arenas.
+     *
+     * @return the limit in bytes
+     */
     public long limitBytes() {
         return limitBytes;
     }
@@ -1049,10 +1085,20 @@ public final class Obmalloc {
         return heldBlocks[szidx] - cacheCount[szidx];
     }
 
+    /**
+     * Page runs (blocks over 512 bytes) in use.
+     *
+     * @return runs in use
+     */
     public long largeRunsInUse() {
         return largeRunsInUse;
     }
 
+    /**
+     * Bytes in page runs in use, whole pages counted.
+     *
+     * @return bytes in large runs
+     */
     public long largeBytesInUse() {
         return largeBytesInUse;
     }

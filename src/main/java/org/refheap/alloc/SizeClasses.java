@@ -19,15 +19,19 @@ package org.refheap.alloc;
  * searches the table instead; a test compares the two for every request size.
  */
 public final class SizeClasses {
+    /** log2 of {@link #ALIGNMENT}. */
     public static final int ALIGNMENT_SHIFT = 4;
+    /** Blocks are 16-byte aligned, and size classes are 16 bytes apart. */
     public static final int ALIGNMENT = 1 << ALIGNMENT_SHIFT;
+    /** The largest request served from pools; larger ones get page runs. */
     public static final int SMALL_REQUEST_THRESHOLD = 512;
+    /** The number of size classes: 32. */
     public static final int NB_SMALL_SIZE_CLASSES = SMALL_REQUEST_THRESHOLD >> ALIGNMENT_SHIFT;
 
     private SizeClasses() {
     }
 
-    /** Class of a request of {@code n} bytes, 1 <= n <= 512. */
+    /** Class of a request of {@code n} bytes, {@code 1 <= n <= 512}. */
     public static int index(int n) {
         return (n - 1) >> ALIGNMENT_SHIFT;
     }

@@ -178,6 +178,7 @@ public final class OrderBookDemo {
             return;
         }
         PrintStream out = System.out;
+        out.println("refheap " + org.refheap.Heap.version() + " on Java " + Runtime.version());
         header(out, o);
         Files.createDirectories(o.out);
         boolean ok = true;

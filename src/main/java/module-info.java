@@ -1,0 +1,24 @@
+/**
+ * refheap: a private off-heap object heap for the JVM, managed the way CPython manages its own.
+ *
+ * <p>Exported: {@link org.refheap} (the whole API: {@code Heap}, its containers, the collector,
+ * weak references, the exceptions and {@code Settings}), {@link org.refheap.observe} (the MXBean
+ * interface {@code RefHeapMXBean}, which JMX and its clients must see) and {@link org.refheap.alloc}
+ * (for {@code ReleasePolicy}, which {@code HeapConfig} takes; the allocator itself cannot be built
+ * from outside, its constructor takes a reservation from an unexported package). Not exported: the
+ * layouts, the native memory reservation and the demos.
+ *
+ * <p>refheap calls {@code mmap} and {@code madvise} through FFM downcalls, so run with
+ * {@code --enable-native-access=org.refheap} on the module path ({@code =ALL-UNNAMED} on the class
+ * path); without it JDK 22-25 print a warning, and later JDKs may refuse.
+ */
+module org.refheap {
+    exports org.refheap;
+    exports org.refheap.alloc;
+    exports org.refheap.observe;
+
+    requires java.management;   // the MXBean (Heap.registerMXBean returns a javax.management.ObjectName)
+    requires jdk.jfr;           // the refheap.Collection and refheap.HeapSummary events
+    // The order book demo's latency histograms; only the demo needs it, so it is optional.
+    requires static HdrHistogram;
+}
