@@ -628,14 +628,48 @@ final class Collector {
             if ((heap.getInt(type + TP_FLAGS) & FLAG_HAVE_FINALIZER) != 0 && (heap.getLong(g + 8) & FINALIZED) == 0) {
                 heap.putLong(g + 8, heap.getLong(g + 8) | FINALIZED);
                 heap.increfNoCheck(obj);
-                try {
-                    heap.runFinalizer(obj, type);
-                } finally {
-                    heap.decrefNoCheck(obj);
-                }
+                boolean dropped = heap.runFinalizerHeld(obj, type);
+                releaseFinalized(obj, dropped, seen, collectable);
             }
         }
         merge(seen, collectable);
+    }
+
+    /**
+     * Drops the reference finalizeGarbage held on {@code obj} while its finalizer ran. When that
+     * reference is all its count has left, the finalizer dropped references: legitimately when it
+     * removed every reference to the object (then it is freed now, and leaves the set), but when an
+     * object of the set still holds one, the finalizer dropped a reference it did not own (the
+     * borrowed one it was called with, say). Freeing it then would leave that reference dangling;
+     * instead the count stays at 1, the reference the set holds, and the misuse is reported (once:
+     * {@code dropped} says the dealloc path already did, when the count reached zero inside).
+     */
+    private void releaseFinalized(long obj, boolean dropped, long seen, long rest) {
+        if (heap.getLong(obj) != 1 || !referencedFrom(obj, seen) && !referencedFrom(obj, rest)) {
+            heap.decrefNoCheck(obj);
+            return;
+        }
+        if (!dropped) {
+            heap.unraisable("finalizer of " + heap.describe(obj), new RefcountException("the finalizer of "
+                    + heap.describe(obj) + " dropped a reference it did not own (the one it was called with is"
+                    + " borrowed); the object is kept for the references the collected objects still hold"));
+        }
+    }
+
+    private final Gc.LongList scratchRefs = new Gc.LongList();
+
+    /** Whether an object of {@code list} references {@code obj} (a rare check: O(list)). */
+    private boolean referencedFrom(long obj, long list) {
+        for (long g = next(list); g != list; g = next(g)) {
+            scratchRefs.clear();
+            referents(g + GC_HEAD_SIZE, scratchRefs);
+            for (int i = 0; i < scratchRefs.size(); i++) {
+                if (scratchRefs.get(i) == obj) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

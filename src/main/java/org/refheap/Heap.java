@@ -558,6 +558,24 @@ public final class Heap implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Runs {@code obj}'s finalizer for the collector, which holds a reference on it meanwhile: as in
+     * dealloc, a count that reaches zero inside is the finalizer dropping the reference it was called
+     * with, reported and kept at 1. Returns whether that happened.
+     */
+    boolean runFinalizerHeld(long obj, long type) {
+        if (finalizing == finalizingObjs.length) {
+            finalizingObjs = Arrays.copyOf(finalizingObjs, finalizing * 2);
+        }
+        finalizingObjs[finalizing++] = obj;
+        try {
+            runFinalizer(obj, type);
+        } finally {
+            finalizing--;
+        }
+        return finalizingObjs[finalizing] == -obj;
+    }
+
     /** Objects whose finalizer runs from dealloc now, innermost last; a negated entry dropped its reference. */
     private long[] finalizingObjs = new long[8];
     private int finalizing;

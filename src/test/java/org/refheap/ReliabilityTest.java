@@ -550,6 +550,54 @@ class ReliabilityTest {
         heap.verify();
     }
 
+    /**
+     * A cycle's finalizer drops the reference it was called with (ApiFuzzTest found it: the object's
+     * count fell to zero while the other member of the cycle still referenced it, it was freed, and
+     * the resurrection pass read freed memory). Both collectors, counts one and two.
+     */
+    @Test
+    void shouldKeepACycleMemberWhoseFinalizerDropsItsBorrowedReference() {
+        for (int extraRefs = 0; extraRefs <= 1; extraRefs++) { // the too-small counts last: they stay
+            for (boolean stepped : new boolean[] {false, true}) {
+                unraisable.clear();
+                StructType fin = heap.defineStruct("FinCycle" + stepped + extraRefs, MemoryLayout.structLayout(
+                        ADDRESS.withName("next"), ADDRESS.withName("other")), StructOptions.DEFAULT.withFinalizer(obj -> {
+                            heap.decref(obj); // not its own: the collector's
+                        }));
+                StructType.Field next = fin.field("next");
+                StructType.Field other = fin.field("other");
+                long x = fin.allocate();
+                long y = fin.allocate();
+                next.setRef(x, y);
+                next.setRef(y, x);
+                if (extraRefs == 1) {
+                    other.setRef(y, x); // x's count in the cycle is 2
+                }
+                heap.decref(x);
+                heap.decref(y);
+                Runnable collect = stepped ? () -> {
+                    while (!gc.collectStep(1_000_000)) {
+                        // steps until the cycle ends
+                    }
+                } : gc::collect;
+                if (extraRefs == 1) {
+                    // x keeps a count of 1 for 2 references: too small, and said so, naming it.
+                    RefcountException e = assertThrows(RefcountException.class, collect::run);
+                    assertTrue(e.getMessage().contains("FinCycle"), e.getMessage());
+                    assertTrue(heap.isLive(x) && heap.isLive(y), "nothing freed under a reference");
+                    continue;
+                }
+                collect.run();
+                assertTrue(unraisable.stream().anyMatch(u -> u.contains("did not own")), unraisable.toString());
+                heap.verify();
+                // x is kept for y's reference until the cycle's next collection frees both.
+                gc.collect();
+                heap.verify();
+                assertFalse(heap.isLive(x) || heap.isLive(y));
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ edges
 
     @Test
