@@ -77,6 +77,10 @@ public final class Gc {
      * in between. Returns true when this step completed a cycle (every object that was garbage when
      * the cycle began is then freed; garbage made during the cycle is left for the next). Young
      * collections go on as usual meanwhile; {@link #collect()} finishes a cycle under way first.
+     *
+     * <p>In {@link CollectionMode#LOW_LATENCY} the cycles are candidate cycles (the closure of the
+     * buffered candidate roots, see {@link #collectCandidates}), and a full cycle only when a root's
+     * closure outgrew {@link #setClosureLimit}; with nothing to do a step returns true at once.
      */
     public boolean collectStep(long budgetNanos) {
         heap.checkOwner();
@@ -99,6 +103,83 @@ public final class Gc {
             return false;
         }
         return c.inc.step(objects, false);
+    }
+
+    /**
+     * Collects the garbage reachable from the buffered candidate roots (beyond CPython): candidate
+     * cycles, stop-the-world, until no root is buffered; a pause-bounded cycle under way is finished
+     * first. The work is proportional to the candidates' closure, not to the heap. Roots whose closure
+     * outgrew {@link #setClosureLimit} are left undecided for a later full cycle
+     * ({@link CandidateStats#fullCycleOwed()}; {@link #collectStep} runs it in the low-latency mode).
+     * Roots are buffered only in {@link CollectionMode#LOW_LATENCY}: in the default mode this finds
+     * nothing. Returns the unreachable objects found; 0 from inside a collection.
+     */
+    public long collectCandidates() {
+        heap.checkOwner();
+        if (c.collecting) {
+            return 0;
+        }
+        return c.inc.drainCandidates();
+    }
+
+    /** Figures of the candidate collector (the low-latency mode): cycles, roots, pauses. */
+    public CandidateStats getCandidateStats() {
+        heap.checkOwner();
+        IncrementalCollector i = c.inc;
+        IncrementalCollector.CycleFigures f = i.candidates;
+        return new CandidateStats(f.cycles, f.steps, f.collected, f.examined, c.roots.size(), c.roots.buffered,
+                i.rootsTaken, i.undecidedRoots, i.fullCycleOwed, f.lastStepNanos, f.maxStepNanos, f.totalNanos);
+    }
+
+    /**
+     * Low-latency mode: how many buffered candidate roots make an automatic collection (every
+     * {@code threshold0} tracked allocations) also run a candidate step. Default 10,000, PHP's root
+     * buffer threshold.
+     */
+    public void setCandidateThreshold(int roots) {
+        heap.checkOwner();
+        if (roots < 0) {
+            throw new IllegalArgumentException("candidate threshold must be >= 0: " + roots);
+        }
+        c.candidateThreshold = roots;
+    }
+
+    public int getCandidateThreshold() {
+        heap.checkOwner();
+        return c.candidateThreshold;
+    }
+
+    /**
+     * The most objects one candidate cycle examines (default 100,000). A root whose closure would
+     * take the set past it is left undecided if it survives, for a full cycle; the roots not yet taken
+     * wait for the next candidate cycle. A larger limit decides more roots per cycle; a cycle's steps
+     * stay within their budget either way.
+     */
+    public void setClosureLimit(int objects) {
+        heap.checkOwner();
+        if (objects < 1) {
+            throw new IllegalArgumentException("closure limit must be at least 1: " + objects);
+        }
+        c.inc.closureLimit = objects;
+    }
+
+    public int getClosureLimit() {
+        heap.checkOwner();
+        return c.inc.closureLimit;
+    }
+
+    /** Low-latency mode: the budget of the candidate step an automatic collection runs (default 200 us). */
+    public void setAutoStepBudget(long nanos) {
+        heap.checkOwner();
+        if (nanos <= 0) {
+            throw new IllegalArgumentException("budget must be positive: " + nanos + " ns");
+        }
+        c.autoStepNanos = nanos;
+    }
+
+    public long getAutoStepBudget() {
+        heap.checkOwner();
+        return c.autoStepNanos;
     }
 
     /** Whether a pause-bounded cycle is under way, and in which phase ("idle" when none). */

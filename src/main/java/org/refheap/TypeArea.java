@@ -17,9 +17,10 @@ import static org.refheap.layout.TypeLayout.*;
  * word a type object?" (every checked access asks it of an object's {@code ob_type}) is a range
  * check and an array load, exact, with no native read:
  * <pre>
- *  bit  7    TYPE_SLOT  a type object starts here
- *  bit  6    SLOT_GC    its instances carry a GC head
- *  bits 5..0 SLOT_KIND  its KIND_* value
+ *  bit  7    TYPE_SLOT   a type object starts here
+ *  bit  6    SLOT_GC     its instances carry a GC head
+ *  bit  5    SLOT_CYCLIC its instances can be part of a reference cycle (see {@link #mayBeCyclic})
+ *  bits 4..0 SLOT_KIND   its KIND_* value
  * </pre>
  * Half a page arena: even the smallest heap keeps room for runs over 512 bytes, and some two
  * thousand struct types fit. Behaviour only Java can hold (names, finalizers) is in the
@@ -29,7 +30,8 @@ final class TypeArea {
     static final int SIZE = 1 << 19;
     static final int TYPE_SLOT = 0x80;
     static final int SLOT_GC = 0x40;
-    static final int SLOT_KIND = 0x3f;
+    static final int SLOT_CYCLIC = 0x20;
+    static final int SLOT_KIND = 0x1f;
 
     private final Heap heap;
     private final long block;
@@ -57,6 +59,27 @@ final class TypeArea {
     /** SLOT_GC and SLOT_KIND of type object {@code t}; {@code t} must be a type object. */
     int info(long t) {
         return slots[(int) ((t - block) >>> 4)];
+    }
+
+    /**
+     * Whether an instance can be part of a reference cycle, so that dropping a reference to it may
+     * leave cyclic garbage (the candidate collector buffers only such objects; Bacon and Rajan's
+     * "green" objects are the others). A cycle needs every member to hold a reference: atoms hold
+     * none, a weakref holds none that counts, and a struct type without reference fields holds none
+     * (a finalizer alone gives it a GC head, not a reference). A struct field is untyped (any object
+     * may be stored), so a struct with one reference field can always close a cycle: unlike Java's
+     * final classes, no type analysis can prove a struct acyclic. Tuples may be cyclic as a type;
+     * the instances made of atoms alone are untracked, which the collector checks per object.
+     */
+    static boolean mayBeCyclic(int kind, int flags, int nrefs) {
+        if ((flags & FLAG_HAVE_GC) == 0) {
+            return false;
+        }
+        return switch (kind) {
+            case KIND_TUPLE, KIND_LIST, KIND_DICT -> true;
+            case KIND_STRUCT -> nrefs > 0;
+            default -> false;
+        };
     }
 
     int count() {
@@ -89,7 +112,8 @@ final class TypeArea {
                     + heap.id + " is full (" + count + " types)");
         }
         long t = block + top;
-        slots[(int) (top >>> 4)] = (byte) (TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0) | kind);
+        slots[(int) (top >>> 4)] = (byte) (TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0)
+                | (mayBeCyclic(kind, flags, refOffsets.length) ? SLOT_CYCLIC : 0) | kind);
         top += size;
         heap.putLong(t, IMMORTAL);
         heap.putLong(t + TYPE, typeType == 0 ? t : typeType); // `type` is its own type
