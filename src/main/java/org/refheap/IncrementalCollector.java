@@ -504,7 +504,7 @@ final class IncrementalCollector {
         long from = obj == cur ? curIndex : 0;
         long to = Math.min(slots, from + max);
         gc.traverseRange(obj, from, to, mode);
-        if (to < slots && !truncated) {
+        if (to < slots && !(mode == CLOSE && truncated)) { // a full set stops closing, nothing else
             cur = obj;
             curIndex = to;
             curMode = mode;
