@@ -111,12 +111,12 @@ public final class Gc {
      * first. The work is proportional to the candidates' closure, not to the heap. Roots whose closure
      * outgrew {@link #setClosureLimit} are left undecided for a later full cycle
      * ({@link CandidateStats#fullCycleOwed()}; {@link #collectStep} runs it in the low-latency mode).
-     * Roots are buffered only in {@link CollectionMode#LOW_LATENCY}: in the default mode this finds
-     * nothing. Returns the unreachable objects found; 0 from inside a collection.
+     * Roots are buffered only in {@link CollectionMode#LOW_LATENCY}: in the default mode this does
+     * nothing and returns 0. Returns the unreachable objects found; 0 from inside a collection.
      */
     public long collectCandidates() {
         heap.checkOwner();
-        if (c.collecting) {
+        if (c.collecting || !c.lowLatency) {
             return 0;
         }
         return c.inc.drainCandidates();
