@@ -52,6 +52,18 @@ final class CandidateRoots {
     /** Roots ever buffered (a statistic). */
     long buffered;
 
+    /**
+     * Set while the collector clears the references of garbage it found ({@code deleteSome}). A
+     * decref there of an object that is itself garbage of the collection (COLLECTING on a
+     * stop-the-world collection's unreachable list, CONDEMNED on the pause-bounded one's garbage)
+     * buffers nothing: the object dies when its turn comes, so buffering it would cost a hash
+     * insertion and a removal for nothing, per member of every cycle freed. Anything else is buffered
+     * as usual: an object the closure of a candidate cycle did not reach may become garbage when
+     * garbage lets go of it, and user code that runs meanwhile ({@code userCodeDepth > 0}) may drop
+     * anything.
+     */
+    boolean clearingGarbage;
+
     CandidateRoots(Heap heap) {
         this.heap = heap;
     }
@@ -72,8 +84,13 @@ final class CandidateRoots {
     }
 
     private void buffer(long obj, long g, long prev) {
-        if (heap.getLong(g) == 0) {
+        long next = heap.getLong(g);
+        if (next == 0) {
             return; // an untracked tuple: it holds atoms only
+        }
+        if (clearingGarbage && heap.userCodeDepth == 0 && (prev & (Collector.COLLECTING | Collector.CONDEMNED)) != 0
+                && !IncrementalCollector.inSet(next)) {
+            return; // garbage the collector is clearing: see clearingGarbage
         }
         heap.putLong(g + 8, prev | Collector.BUFFERED);
         insert(obj);

@@ -755,10 +755,12 @@ final class Collector {
                 heap.gcFace().saveGarbage(obj);
             } else {
                 heap.increfNoCheck(obj);
+                roots.clearingGarbage = true; // dropping what garbage holds makes no new garbage
                 try {
                     heap.clearReferences(obj);
                 } finally {
                     heap.decrefNoCheck(obj);
+                    roots.clearingGarbage = false;
                 }
             }
             if (next(collectable) == g) {

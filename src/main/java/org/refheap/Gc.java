@@ -150,10 +150,11 @@ public final class Gc {
     }
 
     /**
-     * The most objects one candidate cycle examines (default 100,000). A root whose closure would
-     * take the set past it is left undecided if it survives, for a full cycle; the roots not yet taken
-     * wait for the next candidate cycle. A larger limit decides more roots per cycle; a cycle's steps
-     * stay within their budget either way.
+     * The most objects one candidate cycle examines (default 10,000). When the set is full, the root
+     * being closed goes back to the buffer and the roots not yet taken wait for the next cycle; only a
+     * root whose closure alone outgrows the limit is left undecided, for a full cycle, if it survives.
+     * A larger limit decides larger closures without full cycles but makes each cycle longer, and
+     * garbage made while a cycle runs waits for the next; a cycle's steps keep their budget either way.
      */
     public void setClosureLimit(int objects) {
         heap.checkOwner();

@@ -54,6 +54,8 @@ final class IncrementalCollector {
     private static final long ONE_REF = 1L << SHIFT;
     /** Objects processed between two looks at the clock. */
     private static final int CLOCK_STRIDE = 32;
+    /** Garbage objects cleared between two looks at the clock (each may free others by count). */
+    private static final int DELETE_STRIDE = 4;
 
     static final int IDLE = 0;
     static final int SNAPSHOT = 1;
@@ -88,11 +90,13 @@ final class IncrementalCollector {
      */
     boolean candidateCycle;
     /** The most objects a candidate cycle's set may hold; the closure stops there. */
-    int closureLimit = 100_000;
+    int closureLimit = 10_000;
     /** The candidate cycle under way refused an object to its set: the root it was closing is undecided. */
     private boolean truncated;
     /** The set index of the last root taken by the candidate cycle under way (-1: none). */
     private int lastRootIdx = -1;
+    /** The set index of the first root taken by the candidate cycle under way (-1: none). */
+    private int firstRootIdx = -1;
     /**
      * A candidate root was left undecided (its closure outgrew {@link #closureLimit} and it
      * survived): the low-latency mode's next cycle is a full one, which decides it.
@@ -220,7 +224,11 @@ final class IncrementalCollector {
                 case MARK -> units += mark(Math.min(work - units, CLOCK_STRIDE));
                 case SWEEP -> units += sweep(Math.min(work - units, CLOCK_STRIDE));
                 case DELETE -> {
-                    units += delete(Math.min(work - units, CLOCK_STRIDE));
+                    // Clearing one object may free many by count (a ring goes all at once): a few
+                    // objects per look at the clock, and every object freed counts as a unit.
+                    long live = heap.liveObjects();
+                    long cleared = delete(Math.min(work - units, DELETE_STRIDE));
+                    units += Math.max(cleared, live - heap.liveObjects());
                     done = phase == IDLE;
                 }
                 default -> throw new AssertionError("phase " + phase);
@@ -279,6 +287,7 @@ final class IncrementalCollector {
         tooSmall = 0;
         truncated = false;
         lastRootIdx = -1;
+        firstRootIdx = -1;
         phase = IDLE;
         heap.barrier = false;
         gc.flushQueued(queue); // user code last, with the collector idle again
@@ -352,6 +361,7 @@ final class IncrementalCollector {
         }
         truncated = false;
         lastRootIdx = -1;
+        firstRootIdx = -1;
         n = 0;
         cursor = 0;
         sp = 0;
@@ -427,6 +437,9 @@ final class IncrementalCollector {
             }
             if (root > 0) {
                 gc.unlink(root - GC_HEAD_SIZE);
+                if (firstRootIdx < 0) {
+                    firstRootIdx = n;
+                }
                 lastRootIdx = n;
                 addToSet(root);
                 rootsTaken++;
@@ -436,6 +449,13 @@ final class IncrementalCollector {
     }
 
     private void endClosure() {
+        if (truncated && lastRootIdx > firstRootIdx && objs[lastRootIdx] != 0) {
+            // The set filled up while closing over a later root: it goes back to the buffer, and a
+            // later cycle, whose set it opens, decides it. Only a root whose closure alone outgrows
+            // the limit (the first of its cycle) is left undecided.
+            gc.roots.rebuffer(objs[lastRootIdx]);
+            lastRootIdx = -1;
+        }
         cur = 0;
         phase = SUBTRACT;
         cursor = 0;
