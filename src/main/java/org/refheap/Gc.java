@@ -108,9 +108,10 @@ public final class Gc {
     /**
      * Collects the garbage reachable from the buffered candidate roots (beyond CPython): candidate
      * cycles, stop-the-world, until no root is buffered; a pause-bounded cycle under way is finished
-     * first. The work is proportional to the candidates' closure, not to the heap. Roots whose closure
-     * outgrew {@link #setClosureLimit} are left undecided for a later full cycle
-     * ({@link CandidateStats#fullCycleOwed()}; {@link #collectStep} runs it in the low-latency mode).
+     * first. The work is proportional to the candidates' closure (the roots and all they reach), not
+     * to the heap; at worst, when the closure is the heap, it is a full collection's. The closure is
+     * not limited here ({@link #setClosureLimit} bounds the cycles of {@link #collectStep}), so every
+     * root is decided.
      * Roots are buffered only in {@link CollectionMode#LOW_LATENCY}: in the default mode this does
      * nothing and returns 0. Returns the unreachable objects found; 0 from inside a collection.
      */
@@ -150,7 +151,8 @@ public final class Gc {
     }
 
     /**
-     * The most objects one candidate cycle examines (default 10,000). When the set is full, the root
+     * The most objects one candidate cycle run by steps examines (default 100,000;
+     * {@link #collectCandidates} has no limit). When the set is full, the root
      * being closed goes back to the buffer and the roots not yet taken wait for the next cycle; only a
      * root whose closure alone outgrows the limit is left undecided, for a full cycle, if it survives.
      * A larger limit decides larger closures without full cycles but makes each cycle longer, and

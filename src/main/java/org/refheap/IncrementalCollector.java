@@ -90,7 +90,7 @@ final class IncrementalCollector {
      */
     boolean candidateCycle;
     /** The most objects a candidate cycle's set may hold; the closure stops there. */
-    int closureLimit = 10_000;
+    int closureLimit = 100_000;
     /** The candidate cycle under way refused an object to its set: the root it was closing is undecided. */
     private boolean truncated;
     /** The set index of the last root taken by the candidate cycle under way (-1: none). */
@@ -326,14 +326,23 @@ final class IncrementalCollector {
 
     /**
      * Runs candidate cycles, unbounded, until no root is buffered (or a collection is under way):
-     * the stop-the-world face of the candidate collector. A cycle under way is finished first.
-     * Returns the garbage found by the cycles it ran.
+     * the stop-the-world face of the candidate collector. A cycle under way is finished first. The
+     * closure is not limited here: the roots' closures overlap (they often lead into the same live
+     * graph), so one cycle over all of them costs at most a full collection, where cycles cut at the
+     * limit would walk the shared part again and again; and nothing is left undecided. Returns the
+     * garbage found by the cycles it ran.
      */
     long drainCandidates() {
         finish();
         long before = candidates.collected + collected;
-        while (gc.roots.size() > 0 && !gc.collecting) {
-            step(Long.MAX_VALUE, false, SCOPE_CANDIDATES);
+        int limit = closureLimit;
+        closureLimit = Integer.MAX_VALUE;
+        try {
+            while (gc.roots.size() > 0 && !gc.collecting) {
+                step(Long.MAX_VALUE, false, SCOPE_CANDIDATES);
+            }
+        } finally {
+            closureLimit = limit;
         }
         return candidates.collected + collected - before;
     }

@@ -170,9 +170,10 @@ class CandidateCollectorTest {
         gc.collectCandidates();
         gc.setClosureLimit(10);
         heap.decref(r);
-        long found = gc.collectCandidates();
+        long before = gc.getCandidateStats().collected();
+        assertTrue(gc.collectStepWork(1_000_000), "one step is a whole candidate cycle here");
         CandidateStats st = gc.getCandidateStats();
-        assertEquals(0, found, "a set of 10 cut out of a ring of 100 is referenced from outside");
+        assertEquals(0, st.collected() - before, "a set of 10 cut out of a ring of 100 is referenced from outside");
         assertTrue(st.fullCycleOwed() && st.undecidedRoots() == 1, st.toString());
         int steps = 0;
         while (gc.getCandidateStats().fullCycleOwed() || !gc.incrementalPhase().equals("idle")) {
@@ -190,6 +191,7 @@ class CandidateCollectorTest {
         long live = ring(1000);
         gc.collectCandidates();
         gc.setClosureLimit(50);
+        long examinedBefore = gc.getCandidateStats().examined();
         long pair = heap.newList();
         long other = heap.newList();
         heap.lists().append(pair, other);
@@ -197,7 +199,10 @@ class CandidateCollectorTest {
         heap.lists().append(pair, live); // the garbage points into a big live structure
         heap.decref(other);
         heap.decref(pair);
-        assertEquals(2, gc.collectCandidates());
+        long before = gc.getCandidateStats().collected();
+        assertTrue(gc.collectStepWork(1_000_000), "one step is a whole candidate cycle here");
+        assertEquals(2, gc.getCandidateStats().collected() - before);
+        assertEquals(50, gc.getCandidateStats().examined() - examinedBefore, "the set was cut at the limit");
         heap.decref(live);
         gc.collect();
     }
@@ -295,6 +300,16 @@ class CandidateCollectorTest {
         assertEquals(0, gc.getStats().get(1).collections(), "no collection of generation 1");
         assertTrue(gc.getStats().get(0).collections() > 0, "young collections ran");
         assertTrue(gc.getCandidateStats().cycles() > 0, "candidate cycles ran");
+    }
+
+    @Test
+    void shouldDecideEveryRootWhenCollectingCandidatesByHand() {
+        long r = ring(100);
+        gc.collectCandidates();
+        gc.setClosureLimit(10); // bounds the cycles of collectStep only
+        heap.decref(r);
+        assertEquals(100, gc.collectCandidates());
+        assertFalse(gc.getCandidateStats().fullCycleOwed());
     }
 
     @Test
