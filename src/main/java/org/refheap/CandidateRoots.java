@@ -73,13 +73,20 @@ final class CandidateRoots {
      * garbage. Buffers it unless its type is acyclic, it is untracked, or it is buffered already.
      */
     void possibleRoot(long obj) {
-        if ((heap.typeInfo(heap.getLong(obj + TYPE)) & TypeArea.SLOT_CYCLIC) == 0) {
-            return;
-        }
-        long g = obj - GC_HEAD_SIZE;
-        long prev = heap.getLong(g + 8);
+        // The steady state first: one read, one bit. For a container the word before the header is
+        // gc_prev. An atom has no GC head, and the word is the last of whatever block precedes it:
+        // reading it is safe (the segment is the whole reservation, and no object starts at its
+        // first byte: the type area is allocated there first), and whatever it holds only decides to
+        // skip an atom, which is never a candidate anyway. Otherwise the type decides.
+        long prev = heap.getLong(obj - 8);
         if ((prev & Collector.BUFFERED) == 0) {
-            buffer(obj, g, prev);
+            maybeBuffer(obj, prev);
+        }
+    }
+
+    private void maybeBuffer(long obj, long prev) {
+        if ((heap.typeInfo(heap.getLong(obj + TYPE)) & TypeArea.SLOT_CYCLIC) != 0) {
+            buffer(obj, obj - GC_HEAD_SIZE, prev);
         }
     }
 
