@@ -16,8 +16,8 @@ import static org.refheap.layout.ObjectLayout.TYPE;
  * {@code Heap.release}). Objects of acyclic types (atoms, weakrefs, structs without reference
  * fields: {@link TypeArea#mayBeCyclic}) and untracked tuples (atoms only) are never buffered. A
  * buffered object carries {@link Collector#BUFFERED} in its GC head, so that the steady state, the
- * object already buffered, costs a type-table load and one flag test; the first time it costs one
- * insertion here.
+ * object already buffered, costs one read and one bit test; the first time it costs a type-table
+ * load and one insertion here.
  *
  * <h2>Why a hash set of addresses, not an array</h2>
  * A buffered object may die by its count before a cycle looks at it, and its block may then hold a
