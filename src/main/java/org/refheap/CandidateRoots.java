@@ -66,6 +66,11 @@ final class CandidateRoots {
 
     CandidateRoots(Heap heap) {
         this.heap = heap;
+        if (heap.typeAreaBlock() != heap.base) {
+            // possibleRoot reads the word before any object: it must lie inside the reservation.
+            throw new AssertionError("the type area of heap #" + heap.id + " is not at the start of its"
+                    + " reservation, so an object might be");
+        }
     }
 
     /**
@@ -76,7 +81,8 @@ final class CandidateRoots {
         // The steady state first: one read, one bit. For a container the word before the header is
         // gc_prev. An atom has no GC head, and the word is the last of whatever block precedes it:
         // reading it is safe (the segment is the whole reservation, and no object starts at its
-        // first byte: the type area is allocated there first), and whatever it holds only decides to
+        // first byte: the type area, immortal, is allocated there first, as the constructor checks),
+        // and whatever it holds only decides to
         // skip an atom, which is never a candidate anyway. Otherwise the type decides.
         long prev = heap.getLong(obj - 8);
         if ((prev & Collector.BUFFERED) == 0) {
