@@ -18,12 +18,16 @@ import static org.refheap.layout.TypeLayout.*;
  *  word     bits  meaning
  *  gc_next  63..0 address of the next GC head in the list; 0 = untracked
  *           0     UNREACHABLE: only inside move_unreachable, marks a tentatively unreachable object
- *  gc_prev  63..2 between collections: address of the previous GC head (16-byte aligned, so bits
+ *  gc_prev  63..4 between collections: address of the previous GC head (16-byte aligned, so bits
  *                 0..3 are free); during a collection: gc_refs, a copy of the count minus internal
- *                 references (CPython 3.8+ packing)
+ *                 references (CPython 3.8+ packing, shifted past the four flag bits)
+ *           3     BUFFERED: a candidate root in {@link CandidateRoots} (the low-latency mode); kept
+ *                 through every collection, like FINALIZED
+ *           2     CONDEMNED: on the pause-bounded collector's garbage list only
  *           1     COLLECTING: in the set being collected (set by update_refs, cleared when found reachable)
- *           0     FINALIZED: the finalizer has run (PEP 442); the only flag that outlives a collection
+ *           0     FINALIZED: the finalizer has run (PEP 442)
  * </pre>
+ * FINALIZED and BUFFERED ({@link #KEPT}) outlive every collection and every move between lists.
  *
  * <h2>Pipeline</h2>
  * {@link #collect(int)} is the main function. Its phases, in order, each a method that opens with the
@@ -46,10 +50,15 @@ final class Collector {
      * cycle whose marking is complete. Young collections between steps ignore such objects.
      */
     static final long CONDEMNED = 4;
-    private static final long PREV_FLAGS = 3;
+    /** A candidate root: in the root buffer ({@link CandidateRoots}); only in the low-latency mode. */
+    static final long BUFFERED = 8;
+    /** The flags that outlive a collection: whatever rewrites gc_prev keeps these. */
+    static final long KEPT = FINALIZED | BUFFERED;
+    /** The flags a collection's gc_prev word carries beside gc_refs. */
+    private static final long PREV_FLAGS = FINALIZED | COLLECTING | BUFFERED;
     /** Flag bits kept by the list primitives: a list link is 16-byte aligned, so bits 0..3 are free. */
-    private static final long LINK_FLAGS = 7;
-    private static final int REFS_SHIFT = 2;
+    private static final long LINK_FLAGS = 15;
+    private static final int REFS_SHIFT = 4;
     private static final long UNREACHABLE = 1;
 
     static final int DEBUG_STATS = 1;
@@ -61,9 +70,9 @@ final class Collector {
     // traversal modes
     private static final int SUBTRACT = 0;
     private static final int REACHABLE = 1;
+    /** The pause-bounded collector's modes: INC_SUBTRACT + its own mode (SUBTRACTING, MARKING, CLOSE). */
     private static final int INC_SUBTRACT = 2;
-    private static final int INC_MARK = 3;
-    private static final int REFERENTS = 4;
+    private static final int REFERENTS = 5;
 
     private final Heap heap;
     final long[] gen = new long[NUM_GENERATIONS];
@@ -72,6 +81,14 @@ final class Collector {
     private final long tmpB;
     private final long tmpC;
     final IncrementalCollector inc;
+    /** The root buffer of the low-latency mode (empty in the generational one). */
+    final CandidateRoots roots;
+    /** {@link CollectionMode#LOW_LATENCY}: automatic collections are young ones and candidate steps. */
+    final boolean lowLatency;
+    /** Low-latency mode: buffered roots from which an automatic collection also runs a candidate step. */
+    int candidateThreshold = 10_000;
+    /** Low-latency mode: the budget of the candidate step an automatic collection runs. */
+    long autoStepNanos = 200_000;
 
     final int[] threshold = {700, 10, 10};
     final long[] count = new long[NUM_GENERATIONS];
@@ -107,6 +124,8 @@ final class Collector {
         for (long h : heads) {
             listInit(h);
         }
+        roots = new CandidateRoots(heap);
+        lowLatency = heap.config().collectionMode() == CollectionMode.LOW_LATENCY;
         inc = new IncrementalCollector(heap, this, heads[7], heads[8]);
     }
 
@@ -118,7 +137,29 @@ final class Collector {
         append(g, gen[0]);
         long c = ++count[0];
         if (c > threshold[0] && enabled && threshold[0] != 0 && !collecting) {
-            collectGenerations();
+            if (lowLatency) {
+                collectLowLatency();
+            } else {
+                collectGenerations();
+            }
+        }
+    }
+
+    /**
+     * The low-latency mode's automatic collection, every {@code threshold0} tracked allocations as in
+     * CPython: generation 0 (a few hundred recently allocated objects: cheap, and where most cycles
+     * die), then, when enough candidate roots wait or a cycle is under way, one candidate step of
+     * {@link #autoStepNanos}. Generations 1 and 2 are never collected automatically: candidate cycles
+     * find what they would, in bounded steps.
+     */
+    private void collectLowLatency() {
+        collectAutomatically(0);
+        if ((inc.active() || inc.fullCycleOwed || roots.size() >= candidateThreshold) && StackGuard.hasHeadroom()) {
+            try {
+                inc.step(autoStepNanos, true);
+            } catch (Throwable t) {
+                heap.unraisable("automatic candidate step", t);
+            }
         }
     }
 
@@ -138,6 +179,9 @@ final class Collector {
     /** A container is being deallocated: off its list, and one fewer allocation in count 0. */
     void untrackForDealloc(long obj) {
         long g = obj - GC_HEAD_SIZE;
+        if ((heap.getLong(g + 8) & BUFFERED) != 0) {
+            roots.remove(obj); // before the block is freed: a later object at this address is not a root
+        }
         long next = heap.getLong(g);
         if (next != 0 && !(IncrementalCollector.inSet(next) && inc.leaveSet(obj))) {
             remove(g);
@@ -229,6 +273,12 @@ final class Collector {
         }
         heap.gcFace().invokeCallbacks("start", generation, 0, 0, 0, 0);
         heap.fault("collect:start");
+        if (generation == NUM_GENERATIONS - 1) {
+            // Every candidate root buffered so far is decided by this collection (frozen ones aside,
+            // which a full collection leaves alone anyway); roots buffered from here on stay.
+            roots.clear();
+            inc.fullCycleOwed = false;
+        }
         if (generation + 1 < NUM_GENERATIONS) {
             count[generation + 1]++;
         }
@@ -322,7 +372,7 @@ final class Collector {
         }
         for (int i = 0; i < all.size(); i++) {
             long g = all.get(i);
-            heap.putLong(g + 8, heap.getLong(g + 8) & FINALIZED);
+            heap.putLong(g + 8, heap.getLong(g + 8) & KEPT);
             append(g, old);
         }
     }
@@ -435,7 +485,7 @@ final class Collector {
             long rc = heap.getLong(g + GC_HEAD_SIZE);
             assert rc > 0 : "tracked object " + heap.describe(g + GC_HEAD_SIZE) + " has count " + rc;
             long prev = heap.getLong(g + 8);
-            heap.putLong(g + 8, (prev & FINALIZED) | COLLECTING | (rc << REFS_SHIFT));
+            heap.putLong(g + 8, (prev & KEPT) | COLLECTING | (rc << REFS_SHIFT));
             n++;
         }
         return n;
@@ -470,7 +520,7 @@ final class Collector {
             if ((heap.getLong(g + 8) >>> REFS_SHIFT) != 0) {
                 traverse(g + GC_HEAD_SIZE, REACHABLE, young);
                 // Relink gc_prev to the previous element; g leaves the collecting set.
-                heap.putLong(g + 8, (heap.getLong(g + 8) & FINALIZED) | prev);
+                heap.putLong(g + 8, (heap.getLong(g + 8) & KEPT) | prev);
                 prev = g;
             } else {
                 // Move g to unreachable; young is singly linked here, so only prev's next changes.
@@ -499,7 +549,7 @@ final class Collector {
         long nextWord = heap.getLong(g);
         if ((nextWord & UNREACHABLE) != 0) {
             // Judged unreachable earlier, but reachable after all: back to young's tail.
-            long p = prevWord & ~PREV_FLAGS;
+            long p = prevWord & ~LINK_FLAGS;
             long n = nextWord & ~UNREACHABLE;
             heap.putLong(p, nextWord); // keeps the UNREACHABLE mark the list uses
             setPrevPtr(n, p);
@@ -739,10 +789,12 @@ final class Collector {
                 heap.gcFace().saveGarbage(obj);
             } else {
                 heap.increfNoCheck(obj);
+                roots.clearingGarbage = true; // dropping what garbage holds makes no new garbage
                 try {
                     heap.clearReferences(obj);
                 } finally {
                     heap.decrefNoCheck(obj);
+                    roots.clearingGarbage = false;
                 }
             }
             if (next(collectable) == g) {
@@ -782,8 +834,8 @@ final class Collector {
     }
 
     /** The incremental collector's traversal: each container child in slots [from, to) of {@code obj} goes to it. */
-    void traverseRange(long obj, long from, long to, boolean marking) {
-        traverseSlots(obj, from, to, marking ? INC_MARK : INC_SUBTRACT, 0);
+    void traverseRange(long obj, long from, long to, int incMode) {
+        traverseSlots(obj, from, to, INC_SUBTRACT + incMode, 0);
     }
 
     /** Every object {@code obj} references directly, atoms included ({@code gc.get_referents}). */
@@ -853,7 +905,7 @@ final class Collector {
             return;
         }
         if (mode >= INC_SUBTRACT) {
-            inc.visitChild(child, mode == INC_MARK);
+            inc.visitChild(child, mode - INC_SUBTRACT);
             return;
         }
         long g = child - GC_HEAD_SIZE;

@@ -90,6 +90,10 @@ public final class Gc {
      * in between. Returns true when this step completed a cycle (every object that was garbage when
      * the cycle began is then freed; garbage made during the cycle is left for the next). Young
      * collections go on as usual meanwhile; {@link #collect()} finishes a cycle under way first.
+     *
+     * <p>In {@link CollectionMode#LOW_LATENCY} the cycles are candidate cycles (the closure of the
+     * buffered candidate roots, see {@link #collectCandidates}), and a full cycle only when a root's
+     * closure outgrew {@link #setClosureLimit}; with nothing to do a step returns true at once.
      */
     public boolean collectStep(long budgetNanos) {
         heap.checkOwner();
@@ -112,6 +116,86 @@ public final class Gc {
             return false;
         }
         return c.inc.step(objects, false);
+    }
+
+    /**
+     * Collects the garbage reachable from the buffered candidate roots (beyond CPython): candidate
+     * cycles, stop-the-world, until no root is buffered; a pause-bounded cycle under way is finished
+     * first. The work is proportional to the candidates' closure (the roots and all they reach), not
+     * to the heap; at worst, when the closure is the heap, it is a full collection's. The closure is
+     * not limited here ({@link #setClosureLimit} bounds the cycles of {@link #collectStep}), so every
+     * root is decided.
+     * Roots are buffered only in {@link CollectionMode#LOW_LATENCY}: in the default mode this does
+     * nothing and returns 0. Returns the unreachable objects found; 0 from inside a collection.
+     */
+    public long collectCandidates() {
+        heap.checkOwner();
+        if (c.collecting || !c.lowLatency) {
+            return 0;
+        }
+        return c.inc.drainCandidates();
+    }
+
+    /** Figures of the candidate collector (the low-latency mode): cycles, roots, pauses. */
+    public CandidateStats getCandidateStats() {
+        heap.checkOwner();
+        IncrementalCollector i = c.inc;
+        IncrementalCollector.CycleFigures f = i.candidates;
+        return new CandidateStats(f.cycles, f.steps, f.collected, f.examined, c.roots.size(), c.roots.buffered,
+                i.rootsTaken, i.undecidedRoots, i.fullCycleOwed, f.lastStepNanos, f.maxStepNanos, f.totalNanos);
+    }
+
+    /**
+     * Low-latency mode: how many buffered candidate roots make an automatic collection (every
+     * {@code threshold0} tracked allocations) also run a candidate step. Default 10,000, PHP's root
+     * buffer threshold.
+     */
+    public void setCandidateThreshold(int roots) {
+        heap.checkOwner();
+        if (roots < 0) {
+            throw new IllegalArgumentException("candidate threshold must be >= 0: " + roots);
+        }
+        c.candidateThreshold = roots;
+    }
+
+    public int getCandidateThreshold() {
+        heap.checkOwner();
+        return c.candidateThreshold;
+    }
+
+    /**
+     * The most objects one candidate cycle run by steps examines (default 100,000;
+     * {@link #collectCandidates} has no limit). When the set is full, the root
+     * being closed goes back to the buffer and the roots not yet taken wait for the next cycle; only a
+     * root whose closure alone outgrows the limit is left undecided, for a full cycle, if it survives.
+     * A larger limit decides larger closures without full cycles but makes each cycle longer, and
+     * garbage made while a cycle runs waits for the next; a cycle's steps keep their budget either way.
+     */
+    public void setClosureLimit(int objects) {
+        heap.checkOwner();
+        if (objects < 1) {
+            throw new IllegalArgumentException("closure limit must be at least 1: " + objects);
+        }
+        c.inc.closureLimit = objects;
+    }
+
+    public int getClosureLimit() {
+        heap.checkOwner();
+        return c.inc.closureLimit;
+    }
+
+    /** Low-latency mode: the budget of the candidate step an automatic collection runs (default 200 us). */
+    public void setAutoStepBudget(long nanos) {
+        heap.checkOwner();
+        if (nanos <= 0) {
+            throw new IllegalArgumentException("budget must be positive: " + nanos + " ns");
+        }
+        c.autoStepNanos = nanos;
+    }
+
+    public long getAutoStepBudget() {
+        heap.checkOwner();
+        return c.autoStepNanos;
     }
 
     /** Whether a pause-bounded cycle is under way, and in which phase ("idle" when none). */

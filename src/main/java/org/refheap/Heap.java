@@ -165,6 +165,9 @@ public final class Heap implements AutoCloseable {
     private final Tuples tuples;
     private final WeakRefs weakRefs;
     private final Collector collector;
+    /** {@link CollectionMode#LOW_LATENCY}: a decref that leaves a count above zero may buffer a candidate root. */
+    private final boolean bufferCandidates;
+    private final CandidateRoots candidateRoots;
     private final Gc gc;
     private UnraisableHook unraisableHook = UnraisableHook.STDERR;
 
@@ -234,6 +237,8 @@ public final class Heap implements AutoCloseable {
                 immortalBytes += alloc.usableSize(heads[i]);
             }
             this.collector = new Collector(this, heads);
+            this.candidateRoots = collector.roots;
+            this.bufferCandidates = config.collectionMode() == CollectionMode.LOW_LATENCY;
             this.lists = new Lists(this);
             this.dicts = new Dicts(this);
             this.tuples = new Tuples(this);
@@ -378,6 +383,9 @@ public final class Heap implements AutoCloseable {
         }
         if (rc > 1) {
             putLong(obj, rc - 1);
+            if (bufferCandidates) {
+                candidateRoots.possibleRoot(obj);
+            }
         } else if (rc == 1) {
             deallocate(obj);
         } else {

@@ -16,8 +16,11 @@ import org.refheap.alloc.ReleasePolicy;
  * @param debug         poison fresh ({@code 0xCB}) and freed ({@code 0xDD}) memory and verify every
  *                      address against the allocator (like {@code PYTHONMALLOC=debug}); also on with
  *                      {@code -Drefheap.debug=true}
+ * @param collectionMode how cyclic garbage is found automatically: CPython's generations (the default)
+ *                      or candidate roots in budgeted steps ({@link CollectionMode#LOW_LATENCY})
  */
-public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releasePolicy, boolean debug) {
+public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releasePolicy, boolean debug,
+        CollectionMode collectionMode) {
     /** The address space {@link #defaults()} reserves: 1 GiB. */
     public static final long DEFAULT_MAX_BYTES = 1L << 30;
     /** Enough for the built-in types and singletons with room to spare. */
@@ -43,9 +46,21 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
         if (releasePolicy == null) {
             throw new IllegalArgumentException("releasePolicy must not be null");
         }
+        if (collectionMode == null) {
+            throw new IllegalArgumentException("collectionMode must not be null (CollectionMode.GENERATIONAL is"
+                    + " the default)");
+        }
     }
 
-    /** 1 GiB reserved, nothing pre-touched, {@link ReleasePolicy#FOOTPRINT}, debug from -Drefheap.debug. */
+    /** A configuration in the default {@link CollectionMode#GENERATIONAL} mode. */
+    public HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releasePolicy, boolean debug) {
+        this(maxBytes, preTouchBytes, releasePolicy, debug, CollectionMode.GENERATIONAL);
+    }
+
+    /**
+     * 1 GiB reserved, nothing pre-touched, {@link ReleasePolicy#FOOTPRINT}, debug from -Drefheap.debug,
+     * {@link CollectionMode#GENERATIONAL}.
+     */
     public static HeapConfig defaults() {
         return new HeapConfig(DEFAULT_MAX_BYTES, 0, ReleasePolicy.FOOTPRINT, Settings.DEBUG);
     }
@@ -57,7 +72,7 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
      * @return the new configuration
      */
     public HeapConfig withMaxBytes(long bytes) {
-        return new HeapConfig(bytes, preTouchBytes, releasePolicy, debug);
+        return new HeapConfig(bytes, preTouchBytes, releasePolicy, debug, collectionMode);
     }
 
     /**
@@ -67,7 +82,7 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
      * @return the new configuration
      */
     public HeapConfig withPreTouchBytes(long bytes) {
-        return new HeapConfig(maxBytes, bytes, releasePolicy, debug);
+        return new HeapConfig(maxBytes, bytes, releasePolicy, debug, collectionMode);
     }
 
     /**
@@ -77,7 +92,7 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
      * @return the new configuration
      */
     public HeapConfig withReleasePolicy(ReleasePolicy policy) {
-        return new HeapConfig(maxBytes, preTouchBytes, policy, debug);
+        return new HeapConfig(maxBytes, preTouchBytes, policy, debug, collectionMode);
     }
 
     /**
@@ -87,6 +102,11 @@ public record HeapConfig(long maxBytes, long preTouchBytes, ReleasePolicy releas
      * @return the new configuration
      */
     public HeapConfig withDebug(boolean on) {
-        return new HeapConfig(maxBytes, preTouchBytes, releasePolicy, on);
+        return new HeapConfig(maxBytes, preTouchBytes, releasePolicy, on, collectionMode);
+    }
+
+    /** The same configuration in {@code mode} ({@link CollectionMode#LOW_LATENCY}: candidate roots). */
+    public HeapConfig withCollectionMode(CollectionMode mode) {
+        return new HeapConfig(maxBytes, preTouchBytes, releasePolicy, debug, mode);
     }
 }

@@ -16,6 +16,7 @@ import static org.refheap.layout.TypeLayout.*;
  * <li>every generation list (and the pause-bounded collector's chain, set and garbage) is a well
  *     formed doubly linked ring of live containers, each on exactly one list, with no collector flag
  *     left but FINALIZED (and CONDEMNED on the garbage list);</li>
+ * <li>the candidate root buffer holds exactly the tracked containers flagged BUFFERED;</li>
  * <li>the allocator's own records agree ({@code Obmalloc.verify});</li>
  * <li>every allocated block is a live object or a raw block with exactly one owner (a list's items,
  *     a dict's table, the type area, a list head): anything else is a leak; the live-object figures,
@@ -67,6 +68,7 @@ final class HeapVerifier {
                 fail(h.describe(trackedSorted[i]) + " is on two of the collector's lists");
             }
         }
+        checkRootBuffer();
         try {
             h.alloc.verify();
         } catch (IllegalStateException e) {
@@ -74,6 +76,43 @@ final class HeapVerifier {
         }
         scanBlocks();
         checkReferences();
+    }
+
+    /**
+     * The candidate root buffer holds exactly the tracked containers that carry BUFFERED: every
+     * buffered address is a live tracked container (never a freed one, nor a later object at its
+     * address: dealloc takes it out first) flagged BUFFERED, and every flagged container is buffered.
+     * The default mode buffers nothing.
+     */
+    private void checkRootBuffer() {
+        long[] roots = c.roots.toArray();
+        if (roots.length != c.roots.size()) {
+            fail("the root buffer counts " + c.roots.size() + " roots but holds " + roots.length);
+        }
+        if (!c.lowLatency && roots.length != 0) {
+            fail("the root buffer holds " + roots.length + " roots in the generational mode");
+        }
+        for (long obj : roots) {
+            if (!isObject(obj) || !isTracked(obj)) {
+                fail("the root buffer holds 0x" + Long.toHexString(obj) + ", which is not a live tracked container: "
+                        + h.describe(obj));
+            }
+            if ((h.getLong(obj - GC_HEAD_SIZE + 8) & Collector.BUFFERED) == 0) {
+                fail("the root buffer holds " + h.describe(obj) + ", which is not flagged BUFFERED");
+            }
+        }
+        long flagged = 0;
+        for (long obj : trackedSorted) {
+            if ((h.getLong(obj - GC_HEAD_SIZE + 8) & Collector.BUFFERED) != 0) {
+                flagged++;
+                if (!c.roots.contains(obj)) {
+                    fail(h.describe(obj) + " is flagged BUFFERED but is not in the root buffer");
+                }
+            }
+        }
+        if (flagged != roots.length) {
+            fail(flagged + " containers are flagged BUFFERED but the root buffer holds " + roots.length);
+        }
     }
 
     // ------------------------------------------------------------------ every block
@@ -196,7 +235,7 @@ final class HeapVerifier {
                         + " instead of 0x" + Long.toHexString(prev));
             }
             long flags = prevWord & 15;
-            long allowed = Collector.FINALIZED | (garbage ? Collector.CONDEMNED : 0);
+            long allowed = Collector.KEPT | (garbage ? Collector.CONDEMNED : 0);
             if ((flags & ~allowed) != 0) {
                 fail(name + ": " + h.describe(obj) + " carries collector flags 0x" + Long.toHexString(flags)
                         + " between collections");

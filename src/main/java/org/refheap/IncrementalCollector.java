@@ -18,8 +18,8 @@ import static org.refheap.layout.ObjectLayout.TYPE;
  *     {@code gc_refs = refcount}. In the set an object's GC head is re-purposed:
  *     <pre>
  *  gc_next  (index in the set &lt;&lt; 4) | TAG      TAG = 2 tells "in the incremental set"
- *  gc_prev  (gc_refs &lt;&lt; 4) | REACHABLE 4 | FINALIZED 1     (COLLECTING, bit 1, stays clear, so
- *                                                 a young collection meanwhile ignores set objects)
+ *  gc_prev  (gc_refs &lt;&lt; 4) | BUFFERED 8 | REACHABLE 4 | FINALIZED 1   (COLLECTING, bit 1, stays
+ *                                     clear, so a young collection meanwhile ignores set objects)
  *     </pre></li>
  * <li><b>subtract</b>: for each object of the set, {@code gc_refs -= 1} on every set object it
  *     references (subtract_refs).</li>
@@ -54,6 +54,8 @@ final class IncrementalCollector {
     private static final long ONE_REF = 1L << SHIFT;
     /** Objects processed between two looks at the clock. */
     private static final int CLOCK_STRIDE = 32;
+    /** Garbage objects cleared between two looks at the clock (each may free others by count). */
+    private static final int DELETE_STRIDE = 4;
 
     static final int IDLE = 0;
     static final int SNAPSHOT = 1;
@@ -82,7 +84,30 @@ final class IncrementalCollector {
     private long cycleExamined;
     private long cycleNanos;
 
-    // statistics
+    /**
+     * The scope of the cycle under way (or the last one): the closure of candidate roots (true), or
+     * every tracked object (a full cycle).
+     */
+    boolean candidateCycle;
+    /** The most objects a candidate cycle's set may hold; the closure stops there. */
+    int closureLimit = 100_000;
+    /** The candidate cycle under way refused an object to its set: the root it was closing is undecided. */
+    private boolean truncated;
+    /** The set index of the last root taken by the candidate cycle under way (-1: none). */
+    private int lastRootIdx = -1;
+    /** The set index of the first root taken by the candidate cycle under way (-1: none). */
+    private int firstRootIdx = -1;
+    /**
+     * A candidate root was left undecided (its closure outgrew {@link #closureLimit} and it
+     * survived): the low-latency mode's next cycle is a full one, which decides it.
+     */
+    boolean fullCycleOwed;
+    /** Figures of the candidate cycles (the fields below are the full cycles'). */
+    final CycleFigures candidates = new CycleFigures();
+    long rootsTaken;
+    long undecidedRoots;
+
+    // statistics of full cycles
     long cycles;
     long steps;
     long collected;
@@ -111,8 +136,28 @@ final class IncrementalCollector {
      * work, and at least one object of progress. Returns true when the step completed a cycle.
      */
     boolean step(long budget, boolean byTime) {
+        return step(budget, byTime, gc.lowLatency ? SCOPE_AUTO : SCOPE_FULL);
+    }
+
+    /** What a cycle that begins in a step examines: every tracked object. */
+    static final int SCOPE_FULL = 0;
+    /** The low-latency mode's choice: a full cycle when one is owed, else the candidates' closure. */
+    static final int SCOPE_AUTO = 1;
+    /** The candidates' closure only. */
+    static final int SCOPE_CANDIDATES = 2;
+
+    /**
+     * One step as {@link #step(long, boolean)}, where a cycle that begins here has {@code scope}.
+     * With a candidate scope and nothing to do (no cycle under way, no root buffered, and for
+     * SCOPE_AUTO no full cycle owed) returns true at once.
+     */
+    boolean step(long budget, boolean byTime, int scope) {
         if (gc.collecting) {
             return false; // from a finalizer or callback of a collection under way
+        }
+        boolean candidateScope = scope == SCOPE_CANDIDATES || scope == SCOPE_AUTO && !fullCycleOwed;
+        if (phase == IDLE && scope != SCOPE_FULL && candidateScope && gc.roots.size() == 0) {
+            return true;
         }
         if (!StackGuard.hasHeadroom()) {
             throw new StackOverflowError("too little stack left for a pause-bounded step on heap #" + heap.id
@@ -124,18 +169,23 @@ final class IncrementalCollector {
         heap.setCondemnedVisible(false); // inside the step the collector's own code reaches garbage
         try {
             try {
-                done = work(start, budget, byTime);
+                done = work(start, budget, byTime, candidateScope);
             } catch (Throwable t) {
                 abort();
                 throw t;
             }
             long pause = System.nanoTime() - start;
-            steps++;
-            lastStepNanos = pause;
-            maxStepNanos = Math.max(maxStepNanos, pause);
-            totalNanos += pause;
             cycleNanos += pause;
-            heap.observeStep(PHASES[phase], done, pause, found, examined);
+            if (candidateCycle) {
+                candidates.step(pause);
+                observeCandidateStep(done, pause);
+            } else {
+                steps++;
+                lastStepNanos = pause;
+                maxStepNanos = Math.max(maxStepNanos, pause);
+                totalNanos += pause;
+                heap.observeStep(PHASES[phase], done, pause, found, examined);
+            }
             if (done) {
                 // For the cycle as a whole: objects it examined, and the sum of its steps' pauses.
                 heap.gcFace().invokeCallbacks("stop", 2, found, 0, cycleExamined, cycleNanos);
@@ -151,19 +201,20 @@ final class IncrementalCollector {
     }
 
     /** The step's loop: at least one unit of progress, then until the budget is spent or the cycle done. */
-    private boolean work(long start, long budget, boolean byTime) {
+    private boolean work(long start, long budget, boolean byTime, boolean candidateScope) {
         // Elapsed time against the budget, never a deadline: start + budget can overflow.
         long work = byTime ? Long.MAX_VALUE : Math.max(1, budget);
         boolean done = false;
         if (phase == IDLE) {
-            begin();
+            begin(candidateScope);
         }
         long units = 0;
         while (!done && units < work) {
             long before = units;
             heap.fault(FAULT_POINTS[phase]);
             switch (phase) {
-                case SNAPSHOT -> units += snapshot(Math.min(work - units, CLOCK_STRIDE));
+                case SNAPSHOT -> units += candidateCycle ? closure(Math.min(work - units, CLOCK_STRIDE))
+                        : snapshot(Math.min(work - units, CLOCK_STRIDE));
                 case SUBTRACT -> {
                     units += subtract(Math.min(work - units, CLOCK_STRIDE));
                     if (tooSmall != 0) {
@@ -173,7 +224,11 @@ final class IncrementalCollector {
                 case MARK -> units += mark(Math.min(work - units, CLOCK_STRIDE));
                 case SWEEP -> units += sweep(Math.min(work - units, CLOCK_STRIDE));
                 case DELETE -> {
-                    units += delete(Math.min(work - units, CLOCK_STRIDE));
+                    // Clearing one object may free many by count (a ring goes all at once): a few
+                    // objects per look at the clock, and every object freed counts as a unit.
+                    long live = heap.liveObjects();
+                    long cleared = delete(Math.min(work - units, DELETE_STRIDE));
+                    units += Math.max(cleared, live - heap.liveObjects());
                     done = phase == IDLE;
                 }
                 default -> throw new AssertionError("phase " + phase);
@@ -199,22 +254,40 @@ final class IncrementalCollector {
      */
     void abort() {
         long old = gc.gen[Collector.NUM_GENERATIONS - 1];
+        long[] lists = {chain, garbage, gc.tmpB(), gc.tmpC()};
+        if (candidateCycle) {
+            // The roots this cycle took would be lost with it: everything it held is buffered again
+            // (a superset of its roots), so that the next candidate cycle finds the same garbage.
+            for (int i = 0; i < n; i++) {
+                if (objs[i] != 0) {
+                    gc.roots.rebuffer(objs[i]);
+                }
+            }
+            for (long list : lists) {
+                for (long g = heap.getLong(list) & ~1L; g != list; g = heap.getLong(g) & ~1L) {
+                    gc.roots.rebuffer(g + GC_HEAD_SIZE);
+                }
+            }
+        }
         for (int i = 0; i < n; i++) {
             long obj = objs[i];
             if (obj != 0) {
                 objs[i] = 0;
                 long g = obj - GC_HEAD_SIZE;
                 heap.putLong(g, 0);
-                heap.putLong(g + 8, heap.getLong(g + 8) & Collector.FINALIZED);
+                heap.putLong(g + 8, heap.getLong(g + 8) & Collector.KEPT);
                 gc.appendTo(g, old);
             }
         }
-        gc.rescue(new long[] {chain, garbage, gc.tmpB(), gc.tmpC()}, old);
+        gc.rescue(lists, old);
         n = 0;
         cursor = 0;
         sp = 0;
         cur = 0;
         tooSmall = 0;
+        truncated = false;
+        lastRootIdx = -1;
+        firstRootIdx = -1;
         phase = IDLE;
         heap.barrier = false;
         gc.flushQueued(queue); // user code last, with the collector idle again
@@ -251,6 +324,29 @@ final class IncrementalCollector {
         return next != 0 && (heap.getLong(g + 8) & Collector.CONDEMNED) != 0;
     }
 
+    /**
+     * Runs candidate cycles, unbounded, until no root is buffered (or a collection is under way):
+     * the stop-the-world face of the candidate collector. A cycle under way is finished first. The
+     * closure is not limited here: the roots' closures overlap (they often lead into the same live
+     * graph), so one cycle over all of them costs at most a full collection, where cycles cut at the
+     * limit would walk the shared part again and again; and nothing is left undecided. Returns the
+     * garbage found by the cycles it ran.
+     */
+    long drainCandidates() {
+        finish();
+        long before = candidates.collected + collected;
+        int limit = closureLimit;
+        closureLimit = Integer.MAX_VALUE;
+        try {
+            while (gc.roots.size() > 0 && !gc.collecting) {
+                step(Long.MAX_VALUE, false, SCOPE_CANDIDATES);
+            }
+        } finally {
+            closureLimit = limit;
+        }
+        return candidates.collected + collected - before;
+    }
+
     /** Runs the cycle in progress to its end, unbounded (not from inside a collection). */
     void finish() {
         while (active() && !gc.collecting) {
@@ -260,12 +356,21 @@ final class IncrementalCollector {
 
     // ------------------------------------------------------------------ phases
 
-    private void begin() {
+    private void begin(boolean candidateScope) {
         heap.gcFace().invokeCallbacks("start", 2, 0, 0, 0, 0);
-        for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
-            gc.merge(gc.gen[i], chain);
-            gc.count[i] = 0;
+        candidateCycle = candidateScope && gc.roots.size() > 0;
+        if (candidateCycle) {
+            gc.roots.startTaking();
+        } else {
+            fullCycleOwed = false; // a full cycle decides every root left undecided before it
+            for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
+                gc.merge(gc.gen[i], chain);
+                gc.count[i] = 0;
+            }
         }
+        truncated = false;
+        lastRootIdx = -1;
+        firstRootIdx = -1;
         n = 0;
         cursor = 0;
         sp = 0;
@@ -290,18 +395,79 @@ final class IncrementalCollector {
                 return done;
             }
             gc.unlink(g);
-            long obj = g + GC_HEAD_SIZE;
-            if (n == objs.length) {
-                objs = Arrays.copyOf(objs, n * 2);
-            }
-            int idx = n++;
-            objs[idx] = obj;
-            heap.putLong(g, ((long) idx << SHIFT) | TAG);
-            long rc = heap.getLong(obj);
-            heap.putLong(g + 8, (heap.getLong(g + 8) & Collector.FINALIZED) | (rc << SHIFT));
+            addToSet(g + GC_HEAD_SIZE);
             done++;
         }
         return done;
+    }
+
+    /** {@code obj}, unlinked from its list, joins the set with gc_refs = its count now. */
+    private void addToSet(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        if (n == objs.length) {
+            objs = Arrays.copyOf(objs, n * 2);
+        }
+        int idx = n++;
+        objs[idx] = obj;
+        heap.putLong(g, ((long) idx << SHIFT) | TAG);
+        long rc = heap.getLong(obj);
+        heap.putLong(g + 8, (heap.getLong(g + 8) & Collector.KEPT) | (rc << SHIFT));
+    }
+
+    /**
+     * The snapshot of a candidate cycle. After the phase: the set holds roots taken from the buffer
+     * and everything they reach (each with gc_refs = its count when it joined), breadth first, root by
+     * root: a root is taken only once the closure of the previous one is complete. When the set is
+     * full ({@link #closureLimit}) the phase ends at once: the root being closed is undecided (the
+     * sweep owes a full cycle if it survives) and the roots not taken stay buffered. Trial deletion on
+     * a set that is not closed is still safe: references from outside count as external.
+     */
+    private long closure(long max) {
+        long done = 0;
+        while (done < max) {
+            if (truncated) {
+                endClosure();
+                return done;
+            }
+            if (cur != 0) {
+                done += visitChildren(cur, CLOSE, max - done);
+                continue;
+            }
+            if (cursor < n) {
+                long obj = objs[cursor++];
+                done += obj == 0 ? 1 : visitChildren(obj, CLOSE, max - done);
+                continue;
+            }
+            long root = n >= closureLimit ? 0 : gc.roots.take();
+            done++;
+            if (root == 0) {
+                endClosure();
+                return done;
+            }
+            if (root > 0) {
+                gc.unlink(root - GC_HEAD_SIZE);
+                if (firstRootIdx < 0) {
+                    firstRootIdx = n;
+                }
+                lastRootIdx = n;
+                addToSet(root);
+                rootsTaken++;
+            }
+        }
+        return done;
+    }
+
+    private void endClosure() {
+        if (truncated && lastRootIdx > firstRootIdx && objs[lastRootIdx] != 0) {
+            // The set filled up while closing over a later root: it goes back to the buffer, and a
+            // later cycle, whose set it opens, decides it. Only a root whose closure alone outgrows
+            // the limit (the first of its cycle) is left undecided.
+            gc.roots.rebuffer(objs[lastRootIdx]);
+            lastRootIdx = -1;
+        }
+        cur = 0;
+        phase = SUBTRACT;
+        cursor = 0;
     }
 
     /** After the phase: gc_refs of each set object counts its references from outside the set. */
@@ -309,7 +475,7 @@ final class IncrementalCollector {
         long done = 0;
         while (done < max) {
             if (cur != 0) {
-                done += visitChildren(cur, false, max - done);
+                done += visitChildren(cur, SUBTRACTING, max - done);
                 continue;
             }
             if (cursor == n) {
@@ -318,7 +484,7 @@ final class IncrementalCollector {
                 return done;
             }
             long obj = objs[cursor++];
-            done += obj == 0 ? 1 : visitChildren(obj, false, max - done);
+            done += obj == 0 ? 1 : visitChildren(obj, SUBTRACTING, max - done);
         }
         return done;
     }
@@ -328,12 +494,12 @@ final class IncrementalCollector {
         long done = 0;
         while (done < max) {
             if (cur != 0) {
-                done += visitChildren(cur, true, max - done);
+                done += visitChildren(cur, MARKING, max - done);
                 continue;
             }
             if (sp > 0) {
                 long obj = objs[stack[--sp]];
-                done += obj == 0 ? 1 : visitChildren(obj, true, max - done);
+                done += obj == 0 ? 1 : visitChildren(obj, MARKING, max - done);
                 continue;
             }
             if (cursor == n) {
@@ -362,15 +528,15 @@ final class IncrementalCollector {
      * the container under way. A big list or dict is thus spread over many steps: one object is never
      * a unit of work, its slots are. Returns the work done (at least 1).
      */
-    private long visitChildren(long obj, boolean marking, long max) {
+    private long visitChildren(long obj, int mode, long max) {
         long slots = gc.childSlots(obj);
         long from = obj == cur ? curIndex : 0;
         long to = Math.min(slots, from + max);
-        gc.traverseRange(obj, from, to, marking);
-        if (to < slots) {
+        gc.traverseRange(obj, from, to, mode);
+        if (to < slots && !(mode == CLOSE && truncated)) { // a full set stops closing, nothing else
             cur = obj;
             curIndex = to;
-            curMarking = marking;
+            curMode = mode;
         } else {
             cur = 0;
         }
@@ -380,7 +546,12 @@ final class IncrementalCollector {
     /** The container whose slots are being visited across steps (0: none), and the next slot. */
     private long cur;
     private long curIndex;
-    private boolean curMarking;
+    private int curMode;
+
+    /** Traversal modes: what {@link #visitChild} does with each child in the set. */
+    static final int SUBTRACTING = 0;
+    static final int MARKING = 1;
+    static final int CLOSE = 2;
 
     /**
      * The list under way had {@code delta} items inserted (+1) or removed (-1) at {@code index}: slots
@@ -394,8 +565,8 @@ final class IncrementalCollector {
     }
 
     /**
-     * The container under way was rehashed or cleared: its slots moved. Marking starts it over
-     * (marking twice is harmless); subtracting stops and keeps the container (its remaining
+     * The container under way was rehashed or cleared: its slots moved. Marking and closing start it
+     * over (marking twice, or meeting a set member again, is harmless); subtracting stops and keeps the container (its remaining
      * references are then not subtracted, which only overstates its children's outside references,
      * and subtracting any again could count one twice).
      */
@@ -403,7 +574,7 @@ final class IncrementalCollector {
         if (obj != cur) {
             return;
         }
-        if (curMarking) {
+        if (curMode != SUBTRACTING) {
             curIndex = 0;
         } else {
             cur = 0;
@@ -432,12 +603,16 @@ final class IncrementalCollector {
                 long prev = heap.getLong(g + 8);
                 heap.putLong(g, 0);
                 if ((prev & REACHABLE) != 0) {
-                    heap.putLong(g + 8, prev & Collector.FINALIZED);
+                    heap.putLong(g + 8, prev & Collector.KEPT);
                     gc.appendTo(g, old);
                     survivors++;
+                    if (idx == lastRootIdx && truncated) {
+                        fullCycleOwed = true; // its closure was cut: only a full cycle can decide it
+                        undecidedRoots++;
+                    }
                 } else {
                     // CONDEMNED, not COLLECTING: a young collection between steps must not take it for its own.
-                    heap.putLong(g + 8, (prev & Collector.FINALIZED) | Collector.CONDEMNED);
+                    heap.putLong(g + 8, (prev & Collector.KEPT) | Collector.CONDEMNED);
                     gc.appendTo(g, garbage);
                     found++;
                     finalizersPending |= gc.prepareGarbage(obj, queue);
@@ -449,7 +624,11 @@ final class IncrementalCollector {
     }
 
     private void endSweep(long old) {
-        examined += n;
+        if (candidateCycle) {
+            candidates.examined += n;
+        } else {
+            examined += n;
+        }
         cycleExamined = n;
         n = 0;
         long m = gc.callQueuedCallbacks(queue);
@@ -460,8 +639,10 @@ final class IncrementalCollector {
                 heap.putLong(g + 8, (heap.getLong(g + 8) & ~Collector.COLLECTING) | Collector.CONDEMNED);
             }
         }
-        gc.longLivedPending = 0;
-        gc.longLivedTotal = survivors;
+        if (!candidateCycle) {
+            gc.longLivedPending = 0;
+            gc.longLivedTotal = survivors;
+        }
         phase = DELETE;
     }
 
@@ -475,9 +656,14 @@ final class IncrementalCollector {
                 heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.CONDEMNED);
             }
             gc.merge(chain, gc.gen[Collector.NUM_GENERATIONS - 1]);
-            heap.alloc.trimCaches();
-            collected += found;
-            cycles++;
+            if (candidateCycle) {
+                candidates.collected += found;
+                candidates.cycles++;
+            } else {
+                heap.alloc.trimCaches(); // as after a full collection
+                collected += found;
+                cycles++;
+            }
             phase = IDLE;
         }
         return done;
@@ -486,14 +672,20 @@ final class IncrementalCollector {
     // ------------------------------------------------------------------ traversal and barrier
 
     /** Called by the heap's traversal for each container child of an object of the set. */
-    void visitChild(long child, boolean marking) {
+    void visitChild(long child, int mode) {
         long g = child - GC_HEAD_SIZE;
         long next = heap.getLong(g);
         if ((next & TAG) == 0) {
+            if (mode == CLOSE && next != 0) {
+                closeOver(child, g); // not in the set yet, tracked: it joins
+            }
             return; // not in the set: allocated during the cycle, or untracked
         }
+        if (mode == CLOSE) {
+            return;
+        }
         long prev = heap.getLong(g + 8);
-        if (!marking) {
+        if (mode == SUBTRACTING) {
             if ((prev >>> SHIFT) != 0) {
                 heap.putLong(g + 8, prev - ONE_REF);
             } else if ((prev & REACHABLE) == 0 && tooSmall == 0) {
@@ -504,6 +696,16 @@ final class IncrementalCollector {
             heap.putLong(g + 8, prev | REACHABLE);
             push((int) (next >>> SHIFT));
         }
+    }
+
+    /** {@code child}, a tracked container outside the set, joins it, unless the set is full. */
+    private void closeOver(long child, long g) {
+        if (n >= closureLimit) {
+            truncated = true;
+            return;
+        }
+        gc.unlink(g);
+        addToSet(child);
     }
 
     /**
@@ -538,8 +740,36 @@ final class IncrementalCollector {
         }
         objs[(int) (next >>> SHIFT)] = 0;
         heap.putLong(g, 0);
-        heap.putLong(g + 8, heap.getLong(g + 8) & Collector.FINALIZED);
+        heap.putLong(g + 8, heap.getLong(g + 8) & Collector.KEPT);
         return true;
+    }
+
+    /** The end of a candidate step, for JFR and JMX; an observer's failure is reported, never thrown. */
+    private void observeCandidateStep(boolean done, long pause) {
+        try {
+            org.refheap.observe.Hooks.candidateStep(heap, heap.id, heap.alloc, PHASES[phase], done, pause, found,
+                    cycleExamined);
+        } catch (Throwable t) {
+            heap.unraisable("observer of heap #" + heap.id, t);
+        }
+    }
+
+    /** Figures of one kind of pause-bounded cycle. */
+    static final class CycleFigures {
+        long cycles;
+        long steps;
+        long collected;
+        long examined;
+        long lastStepNanos;
+        long maxStepNanos;
+        long totalNanos;
+
+        void step(long pause) {
+            steps++;
+            lastStepNanos = pause;
+            maxStepNanos = Math.max(maxStepNanos, pause);
+            totalNanos += pause;
+        }
     }
 
     // ------------------------------------------------------------------ for Heap.verify()

@@ -24,7 +24,8 @@ import static org.refheap.layout.TypeLayout.*;
  *  bit  8      SLOT_FINALIZER its type has a finalizer (FLAG_HAVE_FINALIZER)
  *  bit  7      TYPE_SLOT      a type object starts here (so a slot is 0 exactly where none does)
  *  bit  6      SLOT_GC        its instances carry a GC head
- *  bits 5..0   SLOT_KIND      its KIND_* value
+ *  bit  5      SLOT_CYCLIC    its instances can be part of a reference cycle (see {@link #mayBeCyclic})
+ *  bits 4..0   SLOT_KIND      its KIND_* value
  * </pre>
  * Half a page arena: even the smallest heap keeps room for runs over 512 bytes, and some two
  * thousand struct types fit. Behaviour only Java can hold (names, finalizers) is in the
@@ -34,7 +35,8 @@ final class TypeArea {
     static final int SIZE = 1 << 19;
     static final int TYPE_SLOT = 0x80;
     static final int SLOT_GC = 0x40;
-    static final int SLOT_KIND = 0x3f;
+    static final int SLOT_CYCLIC = 0x20;
+    static final int SLOT_KIND = 0x1f;
     static final int SLOT_FINALIZER = 0x100;
     static final int SLOT_WEAKLIST = 0x200;
     static final int SLOT_TID_SHIFT = 16;
@@ -81,6 +83,27 @@ final class TypeArea {
             return 0;
         }
         return (org.refheap.alloc.SizeClasses.index((int) block) + 1) << SLOT_SZIDX_SHIFT;
+    }
+
+    /**
+     * Whether an instance can be part of a reference cycle, so that dropping a reference to it may
+     * leave cyclic garbage (the candidate collector buffers only such objects; Bacon and Rajan's
+     * "green" objects are the others). A cycle needs every member to hold a reference: atoms hold
+     * none, a weakref holds none that counts, and a struct type without reference fields holds none
+     * (a finalizer alone gives it a GC head, not a reference). A struct field is untyped (any object
+     * may be stored), so a struct with one reference field can always close a cycle: unlike Java's
+     * final classes, no type analysis can prove a struct acyclic. Tuples may be cyclic as a type;
+     * the instances made of atoms alone are untracked, which the collector checks per object.
+     */
+    static boolean mayBeCyclic(int kind, int flags, int nrefs) {
+        if ((flags & FLAG_HAVE_GC) == 0) {
+            return false;
+        }
+        return switch (kind) {
+            case KIND_TUPLE, KIND_LIST, KIND_DICT -> true;
+            case KIND_STRUCT -> nrefs > 0;
+            default -> false;
+        };
     }
 
     int count() {
@@ -138,6 +161,7 @@ final class TypeArea {
         }
         // Published last: until now nothing takes t for a type.
         slots[(int) slotIndex] = TYPE_SLOT | ((flags & FLAG_HAVE_GC) != 0 ? SLOT_GC : 0) | kind
+                | (mayBeCyclic(kind, flags, refOffsets.length) ? SLOT_CYCLIC : 0)
                 | ((flags & FLAG_HAVE_FINALIZER) != 0 ? SLOT_FINALIZER : 0) | (weaklistoffset != 0 ? SLOT_WEAKLIST : 0)
                 | szidxBits(flags, basicsize) | tid << SLOT_TID_SHIFT;
         PyType pt = new PyType(heap, name, tid, t, kind, flags, basicsize, itemsize, refOffsets.clone(), finalizer);

@@ -163,8 +163,12 @@ class ApiFuzzTest {
             this.other = other;
             this.heartbeat = heartbeat;
             small = rnd.nextInt(10) == 0;
+            // The collection mode comes from a random of its own, so that the programs of a seed stay the same.
+            modeRnd = new Random(~seed);
+            lowLatency = modeRnd.nextInt(3) == 0;
             heap = Heap.create(HeapConfig.defaults().withMaxBytes(small ? HeapConfig.MIN_MAX_BYTES : 256L << 20)
-                    .withDebug(rnd.nextInt(3) == 0));
+                    .withDebug(rnd.nextInt(3) == 0)
+                    .withCollectionMode(lowLatency ? CollectionMode.LOW_LATENCY : CollectionMode.GENERATIONAL));
             heap.setUnraisableHook(this::unraisable);
             heap.gc().setDebugOutput(discard);
             if (rnd.nextBoolean()) {
@@ -904,10 +908,18 @@ class ApiFuzzTest {
             }
         }
 
+        /** A third of the heaps run in the low-latency mode (candidate roots); their own choices come from modeRnd. */
+        final Random modeRnd;
+        final boolean lowLatency;
+
         void gcOp() {
             Gc gc = heap.gc();
             switch (rnd.nextInt(22)) {
                 case 0 -> {
+                    if (lowLatency && modeRnd.nextInt(3) == 0) {
+                        call("collectCandidates", () -> gc.collectCandidates(), null, true);
+                        return;
+                    }
                     int g = rnd.nextInt(5) == 0 ? rnd.nextInt(7) - 2 : rnd.nextInt(3);
                     call("collect " + g, () -> gc.collect(g), null, g >= 0 && g <= 2);
                 }

@@ -19,10 +19,24 @@ import static org.junit.jupiter.api.Assertions.fail;
 class CollectorModelTest {
     @Test
     void shouldCollectExactlyWhatTheModelCannotReach() {
+        run(false, RefcountModelTest.STRESS ? 100_000 : 10_000);
+    }
+
+    /**
+     * The low-latency mode: candidate roots buffered by every decref, gc.collectCandidates() among
+     * the collections (half the programs with closure limits of 1-20 objects, so that roots are left
+     * to full cycles); at the end candidate cycles alone must free everything.
+     */
+    @Test
+    void shouldCollectWithCandidateRootsOnlyWhatTheModelCannotReach() {
+        run(true, RefcountModelTest.STRESS ? 30_000 : 2_000);
+    }
+
+    private static void run(boolean candidates, int defaultPrograms) {
         long seed = Long.getLong("refheap.seed", System.nanoTime());
-        int programs = Integer.getInteger("refheap.programs", RefcountModelTest.STRESS ? 100_000 : 10_000);
-        System.out.println("CollectorModelTest seed=" + seed + " programs=" + programs
-                + " (replay: -Drefheap.seed=" + seed + ")");
+        int programs = Integer.getInteger("refheap.programs", defaultPrograms);
+        System.out.println("CollectorModelTest" + (candidates ? " (candidates)" : "") + " seed=" + seed + " programs="
+                + programs + " (replay: -Drefheap.seed=" + seed + ")");
         Random master = new Random(seed);
         long collected = 0;
         for (int p = 0; p < programs; p++) {
@@ -30,7 +44,7 @@ class CollectorModelTest {
             if (RefcountModelTest.PROGRAM_SEED != null && p > 0) {
                 break;
             }
-            RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true);
+            RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true, candidates);
             int steps = 50 + prog.rnd.nextInt(300);
             try {
                 for (int s = 0; s < steps; s++) {

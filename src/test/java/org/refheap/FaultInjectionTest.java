@@ -66,8 +66,9 @@ class FaultInjectionTest {
         long liveMark;
         int ownedMark;
 
-        World(boolean debug) {
-            heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(debug));
+        World(boolean debug, boolean lowLatency) {
+            heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(debug)
+                    .withCollectionMode(lowLatency ? CollectionMode.LOW_LATENCY : CollectionMode.GENERATIONAL));
             lists = heap.lists();
             dicts = heap.dicts();
             gc = heap.gc();
@@ -180,6 +181,8 @@ class FaultInjectionTest {
     }
 
     private int runs;
+    /** Whether the scenarios of the test under way run on low-latency heaps (candidate roots). */
+    private boolean lowLatency;
 
     /**
      * Operations that allocate nothing (a set, a pop that only frees the item array, a put into a
@@ -203,7 +206,7 @@ class FaultInjectionTest {
 
     private int countAndInject(Scenario s) {
         int[] count = {0};
-        World w = new World(false);
+        World w = new World(false, lowLatency);
         s.setup.run(w);
         w.liveMark = w.heap.liveObjects();
         w.ownedMark = w.owned.size();
@@ -238,7 +241,7 @@ class FaultInjectionTest {
 
     private void runOnce(Scenario s, int k) {
         String what = s.name + ", fault at " + s.point + " #" + k;
-        World w = new World(k % 2 == 0);
+        World w = new World(k % 2 == 0, lowLatency);
         runs++;
         try {
             s.setup.run(w);
@@ -779,5 +782,87 @@ class FaultInjectionTest {
             }));
         }
         injectAll("pause-bounded", s);
+    }
+
+    /**
+     * Candidate cycles until nothing is buffered or owed: {@code budget} objects of work per step
+     * (0: stop-the-world collectCandidates), the program working between steps, young collections
+     * among them, with a closure limit of {@code limit}.
+     */
+    private static Act candidateSteps(long budget, int limit) {
+        return w -> {
+            w.gc.setClosureLimit(limit);
+            long churn = w.own(w.heap.newList());
+            for (int i = 0; ; i++) {
+                if (!pending(w)) {
+                    return 0;
+                }
+                try {
+                    if (budget == 0) {
+                        w.gc.collectCandidates();
+                        w.gc.collectStepWork(1_000_000); // the full cycle a cut closure owes, if any
+                    } else {
+                        w.gc.collectStepWork(budget);
+                    }
+                } catch (InjectedFault e) {
+                    w.failedInStep = true;
+                    throw e;
+                }
+                long s = w.heap.newStr("churn " + i);
+                try {
+                    w.lists.append(churn, s);
+                } finally {
+                    w.heap.decref(s);
+                }
+                if (i % 4 == 3 || budget == 0) {
+                    w.gc.collect(0);
+                }
+            }
+        };
+    }
+
+    private static boolean pending(World w) {
+        CandidateStats st = w.gc.getCandidateStats();
+        return st.buffered() > 0 || st.fullCycleOwed() || !w.gc.incrementalPhase().equals("idle");
+    }
+
+    /**
+     * The zoo's garbage found by candidate cycles that fail at {@code point}: after the failure,
+     * candidate cycles alone (no full collection) must still find all of it, so the roots the failed
+     * cycle had taken were not lost; then the usual full collection and checks.
+     */
+    private static Scenario candidateCollection(String name, String point, Act act) {
+        Zoo[] z = new Zoo[1];
+        return new Scenario(name, point, w -> {
+            z[0] = new Zoo();
+            z[0].build(w);
+        }, act, w -> {
+            z[0].checkInvariants(w);
+            w.gc.setClosureLimit(100_000);
+            for (int i = 0; pending(w); i++) {
+                w.gc.collectStepWork(1000);
+                assertTrue(i < 100_000, name + ": the candidates never drain");
+            }
+            w.heap.verify();
+            z[0].checkInvariants(w);
+            z[0].checkCollected(w, "after candidate cycles alone");
+            w.gc.collect();
+            w.heap.verify();
+            z[0].checkInvariants(w);
+            z[0].checkCollected(w, "after a full collection that follows");
+        });
+    }
+
+    @Test
+    void shouldStrandNothingWhenACandidateCycleFails() {
+        lowLatency = true;
+        List<Scenario> s = new ArrayList<>();
+        for (String point : new String[] {"step:snapshot", "step:subtract", "step:mark", "step:sweep", "step:delete",
+                "alloc", "collect:start", "collect:finished"}) {
+            s.add(candidateCollection("candidate steps of 3", point, candidateSteps(3, 100_000)));
+            s.add(candidateCollection("candidate steps of 3, closures cut at 4", point, candidateSteps(3, 4)));
+            s.add(candidateCollection("stop-the-world candidate cycles", point, candidateSteps(0, 100_000)));
+        }
+        injectAll("candidate cycles", s);
     }
 }

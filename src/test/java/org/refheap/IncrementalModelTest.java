@@ -24,10 +24,25 @@ import static org.junit.jupiter.api.Assertions.fail;
 class IncrementalModelTest {
     @Test
     void shouldNeverFreeWhatIsReachableWhileTheProgramMutatesBetweenSteps() {
+        run(false, RefcountModelTest.STRESS ? 50_000 : 5_000);
+    }
+
+    /**
+     * The low-latency mode: the steps run candidate cycles over the closure of the roots the
+     * program's decrefs buffered (and full cycles for roots whose closure was cut: half the programs
+     * have closure limits of 1-20), with stop-the-world gc.collectCandidates() and young collections
+     * between them. At the end, candidate cycles alone must free everything.
+     */
+    @Test
+    void shouldNeverFreeWhatIsReachableWhileCandidateCyclesRunBetweenMutations() {
+        run(true, RefcountModelTest.STRESS ? 20_000 : 1_000);
+    }
+
+    private static void run(boolean candidates, int defaultPrograms) {
         long seed = Long.getLong("refheap.seed", System.nanoTime());
-        int programs = Integer.getInteger("refheap.programs", RefcountModelTest.STRESS ? 50_000 : 5_000);
-        System.out.println("IncrementalModelTest seed=" + seed + " programs=" + programs
-                + " (replay: -Drefheap.seed=" + seed + ")");
+        int programs = Integer.getInteger("refheap.programs", defaultPrograms);
+        System.out.println("IncrementalModelTest" + (candidates ? " (candidates)" : "") + " seed=" + seed
+                + " programs=" + programs + " (replay: -Drefheap.seed=" + seed + ")");
         Random master = new Random(seed);
         long cycles = 0;
         long steps = 0;
@@ -36,7 +51,7 @@ class IncrementalModelTest {
             if (RefcountModelTest.PROGRAM_SEED != null && p > 0) {
                 break;
             }
-            RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true);
+            RefcountModelTest.Program prog = new RefcountModelTest.Program(ps, true, candidates);
             prog.incremental = true;
             int n = 100 + prog.rnd.nextInt(400);
             try {
@@ -51,8 +66,9 @@ class IncrementalModelTest {
                     prog.checkReachable();
                 }
                 IncrementalStats st = prog.heap.gc().getIncrementalStats();
-                cycles += st.cycles();
-                steps += st.steps();
+                CandidateStats cs = prog.heap.gc().getCandidateStats();
+                cycles += st.cycles() + cs.cycles();
+                steps += st.steps() + cs.steps();
                 prog.teardownByCollection();
             } catch (Throwable t) {
                 RefcountModelTest.saveLog(prog, ps);

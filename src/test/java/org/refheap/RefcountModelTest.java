@@ -103,10 +103,25 @@ class RefcountModelTest {
             this(seed, false);
         }
 
+        /** Whether the heap runs in the low-latency mode: candidate roots (CandidateModelTest, IncrementalModelTest). */
+        final boolean candidates;
+
         Program(long seed, boolean withCollector) {
+            this(seed, withCollector, false);
+        }
+
+        Program(long seed, boolean withCollector, boolean candidates) {
             this.withCollector = withCollector;
+            this.candidates = candidates;
             rnd = new Random(seed);
-            heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(rnd.nextInt(4) == 0));
+            heap = Heap.create(HeapConfig.defaults().withMaxBytes(64L << 20).withDebug(rnd.nextInt(4) == 0)
+                    .withCollectionMode(candidates ? CollectionMode.LOW_LATENCY : CollectionMode.GENERATIONAL));
+            if (candidates) {
+                // Small limits in half the programs: closures are cut, roots left to full cycles.
+                int limit = rnd.nextBoolean() ? 1 + rnd.nextInt(20) : 100_000;
+                heap.gc().setClosureLimit(limit);
+                log.append("closure limit ").append(limit).append('\n');
+            }
             node = heap.defineStruct("Node", MemoryLayout.structLayout(
                     JAVA_LONG.withName("v"), ADDRESS.withName("a"), ADDRESS.withName("b")),
                     StructOptions.DEFAULT.withWeakrefs());
@@ -196,6 +211,10 @@ class RefcountModelTest {
                 return;
             }
             if (withCollector && rnd.nextInt(12) == 0) {
+                if (candidates && rnd.nextInt(3) == 0) {
+                    collectCandidates();
+                    return;
+                }
                 // With pause-bounded cycles under way, young collections only: they go on meanwhile.
                 collect(incremental || rnd.nextInt(4) == 0 ? rnd.nextInt(2) : 2);
                 return;
@@ -712,6 +731,43 @@ class RefcountModelTest {
         }
 
         /**
+         * gc.collectCandidates() (stop-the-world candidate cycles; a cycle under way finishes first):
+         * nothing reachable freed, and it reports no more than it freed.
+         */
+        void collectCandidates() {
+            log.append("collectCandidates\n");
+            long before = heap.liveObjects();
+            long n = heap.gc().collectCandidates();
+            if (verifyAlways) {
+                heap.verify();
+            }
+            assertTrue(n <= before - heap.liveObjects(), () -> "collectCandidates returned " + n + " but freed "
+                    + (before - heap.liveObjects()));
+            syncFreed();
+            collectedTotal += n;
+        }
+
+        /**
+         * Low-latency mode, every reference dropped: candidate cycles (and the full cycles their cut
+         * closures owe) must free everything, with no full collection.
+         */
+        void drainCandidates() {
+            log.append("drain the candidates\n");
+            long foundBefore = heap.gc().getCandidateStats().collected() + heap.gc().getIncrementalStats().collected();
+            int steps = 0;
+            while (heap.gc().getCandidateStats().buffered() > 0 || heap.gc().getCandidateStats().fullCycleOwed()
+                    || !heap.gc().incrementalPhase().equals("idle")) {
+                heap.gc().collectStepWork(1 + rnd.nextInt(1000));
+                syncFreed();
+                assertTrue(++steps < 1_000_000, "the candidates never drain");
+            }
+            collectedTotal += heap.gc().getCandidateStats().collected() + heap.gc().getIncrementalStats().collected()
+                    - foundBefore;
+            assertEquals(0, heap.liveObjects(), () -> "live objects after the candidates drained: " + heap.stats()
+                    + ", " + heap.gc().getCandidateStats());
+        }
+
+        /**
          * After a pause-bounded step: whatever the heap freed must be unreachable in the model; the
          * model then drops it (its references to survivors with it).
          */
@@ -800,6 +856,9 @@ class RefcountModelTest {
                 if (VERIFY_ALL) {
                     heap.verify();
                 }
+            }
+            if (candidates) {
+                drainCandidates();
             }
             collect(2);
             assertEquals(0, heap.liveObjects(), "live objects after the last collection: " + heap.stats());

@@ -12,7 +12,7 @@ import jdk.jfr.Timespan;
  * One collection of a refheap heap: a stop-the-world collection ({@code budgeted = false}; JFR's own
  * start time and duration span it) or one step of a pause-bounded full collection
  * ({@code budgeted = true}; committed at the step's end, so JFR's duration is about 0: the step's
- * pause is in {@code pause}).
+ * pause is in {@code pause}). A step's cycle is a full one or a candidate one ({@code scope}).
  */
 @Name(CollectionEvent.NAME)
 @Label("refheap Collection")
@@ -52,6 +52,11 @@ final class CollectionEvent extends Event {
     @Label("Phase")
     @Description("For a step: the phase the cycle is in after it ('idle' once completed); null otherwise")
     String phase;
+
+    @Label("Scope")
+    @Description("What was examined: 'young' (generations 0-1), 'full' (every tracked object, stop-the-world"
+            + " or a pause-bounded cycle), 'candidates' (candidate roots and their closure: the low-latency mode)")
+    String scope;
 
     @Label("Completed Cycle")
     @Description("For a step: whether it completed a pause-bounded cycle; false otherwise")

@@ -97,7 +97,35 @@ public final class Hooks {
             s.stepEnded(heap, completed, found, pauseNanos);
         }
         if (jfrUp()) {
-            Jfr.commitStep(id, phase, completed, pauseNanos, completed ? found : 0, candidates);
+            Jfr.commitStep(id, phase, completed, pauseNanos, completed ? found : 0, candidates, "full");
+        }
+    }
+
+    /**
+     * The end of one step of a candidate cycle (the low-latency mode's collector), before its "stop"
+     * callbacks when it completed the cycle. A JFR event with scope "candidates"; the MXBean's
+     * figures (memory) are published, its pause-bounded figures are the full cycles' alone.
+     *
+     * @param found    garbage found by the cycle (meaningful when completed)
+     * @param examined objects the cycle examined: its roots and their closure (meaningful when completed)
+     */
+    public static void candidateStep(Heap heap, int id, Obmalloc alloc, String phase, boolean completed,
+            long pauseNanos, long found, long examined) {
+        HeapState s = find(heap);
+        if (s == null) {
+            if (!jfrUp() || !Jfr.anyEnabled()) {
+                return;
+            }
+            s = observe(heap, id, alloc);
+        }
+        s.open = null; // a "start" inside a step began a candidate cycle, not a stop-the-world collection
+        if (completed) {
+            s.skipNextStop = true;
+        }
+        s.publish(heap);
+        if (jfrUp()) {
+            Jfr.commitStep(id, phase, completed, pauseNanos, completed ? found : 0, completed ? examined : 0,
+                    "candidates");
         }
     }
 

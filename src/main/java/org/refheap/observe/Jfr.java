@@ -50,12 +50,13 @@ final class Jfr {
             e.candidates = candidates;
             e.pause = pauseNanos;
             e.budgeted = false;
+            e.scope = generation < 2 ? "young" : "full";
             e.commit();
         }
     }
 
     static void commitStep(int heapId, String phase, boolean completed, long pauseNanos, long collected,
-            long candidates) {
+            long candidates, String scope) {
         if (!COLLECTION.isEnabled()) {
             return;
         }
@@ -69,6 +70,7 @@ final class Jfr {
             e.budgeted = true;
             e.phase = phase;
             e.completedCycle = completed;
+            e.scope = scope;
             e.commit();
         }
     }

@@ -18,7 +18,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.annotations.Param;
+import org.refheap.CollectionMode;
 import org.refheap.Heap;
+import org.refheap.HeapConfig;
 import org.refheap.StructType;
 
 import java.lang.foreign.Arena;
@@ -31,6 +34,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * One incref and one decref of a live object whose count stays at 1 (so the decref never frees),
  * against the same pair of updates to a plain long in a confined MemorySegment. {@code getrefcount}
  * is a single checked read: the price of the checks every public method makes, alone.
+ *
+ * <p>{@code incref_decref_container}: the same pair on a list (a container), in each collection
+ * mode. In {@link CollectionMode#LOW_LATENCY} a decref that leaves the count above zero may buffer
+ * the container as a candidate root; the first one does, and from then on the buffer already holds
+ * it (the steady state): the decref pays a type-table load and a flag test. Target (issue 12): within
+ * a few percent of the generational mode.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -76,6 +85,36 @@ public class RefcountBenchmark {
         }
     }
 
+    /** A list, in the collection mode of the parameter, whose count stays at 1. */
+    @State(Scope.Thread)
+    public static class ContainerState {
+        @Param({"GENERATIONAL", "LOW_LATENCY"})
+        public CollectionMode mode;
+
+        Heap heap;
+        long list;
+
+        @Setup(Level.Trial)
+        public void open() {
+            heap = Heap.create(HeapConfig.defaults().withCollectionMode(mode));
+            heap.gc().disable();
+            list = heap.newList();
+        }
+
+        @TearDown(Level.Trial)
+        public void close() {
+            if (mode == CollectionMode.LOW_LATENCY && heap.gc().getCandidateStats().buffered() != 1) {
+                throw new IllegalStateException("the list should be buffered: " + heap.gc().getCandidateStats());
+            }
+            heap.decref(list);
+            long live = heap.liveObjects();
+            heap.close();
+            if (live != 0) {
+                throw new IllegalStateException(live + " objects leaked");
+            }
+        }
+    }
+
     @State(Scope.Thread)
     public static class SegmentState {
         static final long OFFSET = 0;
@@ -99,6 +138,12 @@ public class RefcountBenchmark {
     public void incref_decref_refheap(HeapState s) {
         s.heap.incref(s.obj);
         s.heap.decref(s.obj);
+    }
+
+    @Benchmark
+    public void incref_decref_container(ContainerState s) {
+        s.heap.incref(s.list);
+        s.heap.decref(s.list);
     }
 
     @Benchmark

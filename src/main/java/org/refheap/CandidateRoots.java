@@ -1,0 +1,266 @@
+package org.refheap;
+
+import java.util.Arrays;
+
+import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
+import static org.refheap.layout.ObjectLayout.TYPE;
+
+/**
+ * The root buffer of the candidate collector ({@link CollectionMode#LOW_LATENCY}): the containers
+ * whose count was decremented to a value above zero since a candidate cycle last looked at them.
+ * Only such an object can have become the entry to cyclic garbage (Bacon and Rajan, ECOOP 2001:
+ * {@code PossibleRoot}); PHP's collector has buffered them the same way since 5.3.
+ *
+ * <h2>Buffering</h2>
+ * {@link #possibleRoot} runs on every decref that leaves a count above zero (the one line in
+ * {@code Heap.release}). Objects of acyclic types (atoms, weakrefs, structs without reference
+ * fields: {@link TypeArea#mayBeCyclic}) and untracked tuples (atoms only) are never buffered. A
+ * buffered object carries {@link Collector#BUFFERED} in its GC head, so that the steady state, the
+ * object already buffered, costs one read and one bit test; the first time it costs a type-table
+ * load and one insertion here.
+ *
+ * <h2>Why a hash set of addresses, not an array</h2>
+ * A buffered object may die by its count before a cycle looks at it, and its block may then hold a
+ * new object at the same address. PHP keeps the buffer index in the object's header to take the
+ * entry out at free time; refheap's GC head has no room left (gc_next and gc_prev are the generation
+ * links, their four low bits flags). So the buffer is an open-addressing set keyed by address
+ * (linear probing, deletion by backward shift: no tombstones): dealloc of an object whose BUFFERED
+ * bit is set removes its entry in O(1) ({@link #remove}, from {@code Collector.untrackForDealloc}),
+ * before its block is freed. Invariant, checked by {@code Heap.verify()}: an address is in the set if
+ * and only if it is a live tracked container carrying BUFFERED. A stale address can never be read.
+ * The table is about 16 bytes per buffered root and stays in the cache while the buffer is small
+ * (10,000 roots: 256 KiB).
+ *
+ * <h2>Taking roots</h2>
+ * A candidate cycle takes roots one at a time ({@link #take}), clearing their BUFFERED bit, while the
+ * program may add and remove roots between its steps: a cursor walks the table; a root added behind
+ * it, or moved behind it by a deletion or a rehash, waits for the next cycle.
+ */
+final class CandidateRoots {
+    private static final int MIN_CAPACITY = 1 << 10;
+    /** Fibonacci hashing: the product's top bits spread 16-byte-aligned addresses evenly. */
+    private static final long PHI = 0x9E3779B97F4A7C15L;
+    /** Slots {@link #take} scans before it returns, so that one unit of a step stays small. */
+    private static final int TAKE_SCAN = 64;
+
+    private final Heap heap;
+    private long[] table = new long[MIN_CAPACITY];
+    private int shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
+    private int size;
+    private int cursor;
+
+    /** Roots ever buffered (a statistic). */
+    long buffered;
+
+    /**
+     * Set while the collector clears the references of garbage it found ({@code deleteSome}). A
+     * decref there of an object that is itself garbage of the collection (COLLECTING on a
+     * stop-the-world collection's unreachable list, CONDEMNED on the pause-bounded one's garbage)
+     * buffers nothing: the object dies when its turn comes, so buffering it would cost a hash
+     * insertion and a removal for nothing, per member of every cycle freed. Anything else is buffered
+     * as usual: an object the closure of a candidate cycle did not reach may become garbage when
+     * garbage lets go of it, and user code that runs meanwhile ({@code userCodeDepth > 0}) may drop
+     * anything.
+     */
+    boolean clearingGarbage;
+
+    CandidateRoots(Heap heap) {
+        this.heap = heap;
+        if (heap.typeAreaBlock() != heap.base) {
+            // possibleRoot reads the word before any object: it must lie inside the reservation.
+            throw new AssertionError("the type area of heap #" + heap.id + " is not at the start of its"
+                    + " reservation, so an object might be");
+        }
+    }
+
+    /**
+     * {@code obj}'s count was decremented and is still above zero: it may now be the entry to cyclic
+     * garbage. Buffers it unless its type is acyclic, it is untracked, or it is buffered already.
+     */
+    void possibleRoot(long obj) {
+        // The steady state first: one read, one bit. For a container the word before the header is
+        // gc_prev. An atom has no GC head, and the word is the last of whatever block precedes it:
+        // reading it is safe (the segment is the whole reservation, and no object starts at its
+        // first byte: the type area, immortal, is allocated there first, as the constructor checks),
+        // and whatever it holds only decides to
+        // skip an atom, which is never a candidate anyway. Otherwise the type decides.
+        long prev = heap.getLong(obj - 8);
+        if ((prev & Collector.BUFFERED) == 0) {
+            maybeBuffer(obj, prev);
+        }
+    }
+
+    private void maybeBuffer(long obj, long prev) {
+        if ((heap.typeInfo(heap.getLong(obj + TYPE)) & TypeArea.SLOT_CYCLIC) != 0) {
+            buffer(obj, obj - GC_HEAD_SIZE, prev);
+        }
+    }
+
+    private void buffer(long obj, long g, long prev) {
+        long next = heap.getLong(g);
+        if (next == 0) {
+            return; // an untracked tuple: it holds atoms only
+        }
+        if (clearingGarbage && heap.userCodeDepth == 0 && (prev & (Collector.COLLECTING | Collector.CONDEMNED)) != 0
+                && !IncrementalCollector.inSet(next)) {
+            return; // garbage the collector is clearing: see clearingGarbage
+        }
+        heap.putLong(g + 8, prev | Collector.BUFFERED);
+        insert(obj);
+        buffered++;
+    }
+
+    /** Buffers {@code obj} (a live tracked container) whatever its type: what an abandoned cycle puts back. */
+    void rebuffer(long obj) {
+        long g = obj - GC_HEAD_SIZE;
+        long prev = heap.getLong(g + 8);
+        if ((prev & Collector.BUFFERED) == 0) {
+            heap.putLong(g + 8, prev | Collector.BUFFERED);
+            insert(obj);
+        }
+    }
+
+    /** Roots buffered now. */
+    int size() {
+        return size;
+    }
+
+    /** {@code obj}, which carries BUFFERED, is being deallocated: its entry goes before its block does. */
+    void remove(long obj) {
+        int i = find(obj);
+        if (i < 0) {
+            throw new AssertionError("0x" + Long.toHexString(obj) + " carries BUFFERED but is not in the root"
+                    + " buffer (" + size + " roots)");
+        }
+        removeAt(i);
+        heap.putLong(obj - GC_HEAD_SIZE + 8, heap.getLong(obj - GC_HEAD_SIZE + 8) & ~Collector.BUFFERED);
+    }
+
+    /** A candidate cycle begins: {@link #take} starts from the table's first slot. */
+    void startTaking() {
+        cursor = 0;
+    }
+
+    /**
+     * Takes one root for the cycle under way: removes it, clears its BUFFERED bit and returns it.
+     * Roots already in the cycle's set stay buffered for the next cycle (a decref after they entered
+     * the set may have made them garbage that this cycle's stale count cannot see). Returns 0 when
+     * the walk reached the table's end, -1 when it scanned {@link #TAKE_SCAN} slots without a root
+     * (call again).
+     */
+    long take() {
+        long[] t = table;
+        for (int scanned = 0; scanned < TAKE_SCAN; scanned++) {
+            if (cursor >= t.length) {
+                return 0;
+            }
+            long obj = t[cursor];
+            if (obj == 0 || IncrementalCollector.inSet(heap.getLong(obj - GC_HEAD_SIZE))) {
+                cursor++;
+                continue;
+            }
+            removeAt(cursor); // a later entry may shift into the cursor's slot: it is looked at next
+            long g = obj - GC_HEAD_SIZE;
+            heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.BUFFERED);
+            return obj;
+        }
+        return -1;
+    }
+
+    /** Forgets every root (their BUFFERED bits cleared): a full collection has decided them all. */
+    void clear() {
+        for (long obj : table) {
+            if (obj != 0) {
+                long g = obj - GC_HEAD_SIZE;
+                heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.BUFFERED);
+            }
+        }
+        table = new long[MIN_CAPACITY];
+        shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
+        size = 0;
+        cursor = 0;
+    }
+
+    // ------------------------------------------------------------------ for Heap.verify()
+
+    boolean contains(long obj) {
+        return find(obj) >= 0;
+    }
+
+    /** The buffered roots, in table order. */
+    long[] toArray() {
+        long[] out = new long[size];
+        int k = 0;
+        for (long obj : table) {
+            if (obj != 0 && k < size) {
+                out[k++] = obj;
+            }
+        }
+        return k == size ? out : Arrays.copyOf(out, k);
+    }
+
+    // ------------------------------------------------------------------ the set
+
+    private int home(long obj) {
+        return (int) ((obj * PHI) >>> shift);
+    }
+
+    private int find(long obj) {
+        long[] t = table;
+        int mask = t.length - 1;
+        for (int i = home(obj); ; i = (i + 1) & mask) {
+            long e = t[i];
+            if (e == obj) {
+                return i;
+            }
+            if (e == 0) {
+                return -1;
+            }
+        }
+    }
+
+    private void insert(long obj) {
+        if (2 * (size + 1) > table.length) {
+            grow();
+        }
+        long[] t = table;
+        int mask = t.length - 1;
+        int i = home(obj);
+        while (t[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        t[i] = obj;
+        size++;
+    }
+
+    /**
+     * Empties slot {@code i} and closes the gap (Knuth's algorithm R): each later entry of the probe
+     * run moves back into the gap if its home slot does not lie cyclically in (gap, its slot].
+     */
+    private void removeAt(int i) {
+        long[] t = table;
+        int mask = t.length - 1;
+        int gap = i;
+        for (int j = (gap + 1) & mask; t[j] != 0; j = (j + 1) & mask) {
+            int h = home(t[j]);
+            if (((j - h) & mask) >= ((j - gap) & mask)) {
+                t[gap] = t[j];
+                gap = j;
+            }
+        }
+        t[gap] = 0;
+        size--;
+    }
+
+    private void grow() {
+        long[] old = table;
+        table = new long[old.length * 2];
+        shift--;
+        size = 0;
+        for (long obj : old) {
+            if (obj != 0) {
+                insert(obj);
+            }
+        }
+    }
+}
