@@ -16,25 +16,27 @@ import java.util.stream.Stream;
  * own frames and stops after the limit, each frame interned (one {@link Frame} per class and line),
  * so a trace holds only an index.
  *
- * <p><b>Whose frame is it?</b> A frame is refheap's own when its class is in a package under
- * {@code org.refheap} other than {@code org.refheap.demo}, and was loaded from the same place as
- * {@link Heap} (so tests and applications in look-alike packages count as users). Every such frame is
- * skipped, wherever it is on the stack (a finalizer or a cache's compute function called back by
- * refheap still shows its caller's frames). One owner thread per heap: not thread-safe.
+ * <p><b>Whose frame is it?</b> A frame is refheap's own when its class is in one of the library's
+ * packages ({@link #LIBRARY_PACKAGES}: not {@code org.refheap.demo}, nor anything else under
+ * {@code org.refheap}, such as benchmarks shaded into the same jar) and was loaded from the same place
+ * as {@link Heap} (so tests in those packages count as users). Every such frame is skipped, wherever
+ * it is on the stack (a finalizer or a cache's compute function called back by refheap still shows
+ * its caller's frames). One owner thread per heap: not thread-safe.
  */
 final class StackCapture {
     private static final StackWalker WALKER =
-            StackWalker.getInstance(Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE), 16);
+            StackWalker.getInstance(Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE), 8);
     private static final String LIBRARY_LOCATION = location(Heap.class);
+    /** refheap's library packages: their frames are never the user's. */
+    static final Set<String> LIBRARY_PACKAGES = Set.of("org.refheap", "org.refheap.alloc", "org.refheap.memory",
+            "org.refheap.layout", "org.refheap.observe", "org.refheap.trace", "org.refheap.cache", "org.refheap.graph",
+            "org.refheap.leak");
 
     /** Whether a class is refheap's own: decided once per class. */
     private static final ClassValue<Boolean> LIBRARY = new ClassValue<>() {
         @Override
         protected Boolean computeValue(Class<?> c) {
-            String pkg = c.getPackageName();
-            return (pkg.equals("org.refheap") || pkg.startsWith("org.refheap."))
-                    && !(pkg.equals("org.refheap.demo") || pkg.startsWith("org.refheap.demo."))
-                    && Objects.equals(location(c), LIBRARY_LOCATION);
+            return LIBRARY_PACKAGES.contains(c.getPackageName()) && Objects.equals(location(c), LIBRARY_LOCATION);
         }
     };
 
