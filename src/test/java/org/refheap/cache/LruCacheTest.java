@@ -3,7 +3,9 @@ package org.refheap.cache;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.refheap.Heap;
+import org.refheap.leak.LeakCheckExtension;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,6 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/** Every test also runs under the exact leak check: a cache that forgot a decref fails it. */
+@ExtendWith(LeakCheckExtension.class)
 class LruCacheTest {
     private Heap heap;
 
