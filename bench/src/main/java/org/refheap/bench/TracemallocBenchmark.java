@@ -37,7 +37,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <li>{@code allocFree}: allocate a 32-byte struct, write a field, free it: the per-allocation cost.</li>
  * <li>{@code listAppend}: a list of 16 ints built and dropped: objects and raw item blocks with
  *     reallocations, about 20 blocks per op.</li>
- * <li>{@code orderBook}: the whole order-book demo replay (100,000 events on a fresh heap), the way
+ * <li>{@code orderBook}: the whole order-book demo replay (50,000 events on a fresh heap), the way
  *     CPython's 3.3x tracemalloc figure is measured: whole-program time.</li>
  * </ul>
  */
@@ -112,7 +112,7 @@ public class TracemallocBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            events = MarketGenerator.generate(7, 100_000).stream();
+            events = MarketGenerator.generate(7, 50_000).stream();
         }
     }
 
