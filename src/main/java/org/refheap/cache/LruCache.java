@@ -198,7 +198,8 @@ public final class LruCache implements AutoCloseable {
 
     private void insert(long key, long value) {
         if (maxSize != UNBOUNDED && dicts.size(dict) >= maxSize) {
-            evictOldest();
+            replaceOldest(key, value);
+            return;
         }
         long link = t.link.allocate();
         t.key.setRef(link, key);
@@ -208,16 +209,23 @@ public final class LruCache implements AutoCloseable {
         heap.decref(link); // the dict holds it now
     }
 
-    /** Drops the least recent entry: its link leaves the dict, which decrefs the key and the value. */
-    private void evictOldest() {
+    /**
+     * A full cache: the least recent entry leaves the dict (its key and value are decref'd) and its
+     * link is reused for the new entry, as CPython's {@code bounded_lru_cache_wrapper} does: no link
+     * allocated or freed, nothing for the collector to track or untrack.
+     */
+    private void replaceOldest(long key, long value) {
         long oldest = t.next.getLong(root);
-        unlink(oldest);
-        long key = t.key.getRef(oldest);
-        heap.incref(key); // the link's reference goes with the link
+        heap.incref(oldest); // ours while it is out of the dict
         try {
-            dicts.remove(dict, key);
+            unlink(oldest);
+            dicts.remove(dict, t.key.getRef(oldest));
+            t.key.setRef(oldest, key);
+            t.value.setRef(oldest, value);
+            linkAtEnd(oldest);
+            dicts.put(dict, key, oldest);
         } finally {
-            heap.decref(key);
+            heap.decref(oldest); // freed here only if something above failed before the dict took it
         }
     }
 

@@ -73,16 +73,17 @@ final class StackCapture {
             StackFrame f = it.next();
             Class<?> c = f.getDeclaringClass();
             if (!LIBRARY.get(c)) {
-                buf[n++] = intern(c, f.getFileName(), f.getLineNumber());
+                buf[n++] = intern(c, f);
             }
         }
         this.n = n;
         return null;
     }
 
-    private Frame intern(Class<?> c, String file, int line) {
+    private Frame intern(Class<?> c, StackFrame sf) {
         Lines lines = byClass.get(c);
         if (lines == null) {
+            String file = sf.getFileName(); // once per class
             String pkg = c.getPackageName();
             String name = file != null ? file : outermost(c).getSimpleName() + ".java";
             String filename = pkg.isEmpty() ? name : pkg.replace('.', '/') + "/" + name;
@@ -91,7 +92,7 @@ final class StackCapture {
             nameChars += filename.length();
             classes++;
         }
-        int lineno = Math.max(line, 0);
+        int lineno = Math.max(sf.getLineNumber(), 0);
         Frame f = lines.get(lineno);
         if (f == null) {
             f = new Frame(lines.filename, lineno);

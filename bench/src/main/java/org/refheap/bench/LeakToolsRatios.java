@@ -34,10 +34,19 @@ public final class LeakToolsRatios {
 
     public static void main(String[] args) {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
-        perAllocation();
-        orderBook(events);
-        sampledAccuracy(events);
-        lru();
+        String only = args.length > 1 ? args[1] : "all";
+        switch (only) {
+            case "alloc" -> perAllocation();
+            case "book" -> orderBook(events, args.length > 2 ? args[2].split(",") : new String[] {"off", "exact1", "sampled"});
+            case "accuracy" -> sampledAccuracy(events);
+            case "lru" -> lru();
+            default -> {
+                perAllocation();
+                orderBook(events, new String[] {"off", "exact1", "sampled"});
+                sampledAccuracy(events);
+                lru();
+            }
+        }
     }
 
     static void start(Heap heap, String mode) {
@@ -87,9 +96,9 @@ public final class LeakToolsRatios {
         }
     }
 
-    static void orderBook(int events) {
+    /** {@code modes} alone in this JVM (one mode per JVM keeps the others' profiles out of the JIT's view). */
+    static void orderBook(int events, String[] modes) {
         EventStream s = MarketGenerator.generate(7, events).stream();
-        String[] modes = {"off", "exact1", "sampled"};
         double[] best = new double[modes.length];
         java.util.Arrays.fill(best, Double.MAX_VALUE);
         for (int round = 0; round < 6; round++) {
@@ -105,10 +114,9 @@ public final class LeakToolsRatios {
         }
     }
 
-    /** The book's live blocks by line, exact and sampled (one sample per 64 KiB), at the end of the same stream. */
+    /** The book's live blocks by line, exact and sampled at several rates, at the end of the same stream. */
     static void sampledAccuracy(int events) {
         EventStream s = MarketGenerator.generate(7, events).stream();
-        Map<String, Statistic> exact = new HashMap<>();
         List<Statistic> exactTop;
         try (Heap heap = Heap.create()) {
             Tracemalloc.of(heap).start(1);
@@ -118,30 +126,37 @@ public final class LeakToolsRatios {
             }
             exactTop = Tracemalloc.of(heap).takeSnapshot().statistics(Snapshot.LINENO);
         }
-        for (Statistic st : exactTop) {
-            exact.put(st.traceback().toString(), st);
-        }
-        long mean = 64 * 1024;
-        try (Heap heap = Heap.create()) {
-            Tracemalloc.of(heap).startSampled(mean, 1, 12345);
-            RefheapBook book = new RefheapBook(heap);
-            for (int i = 0; i < s.size(); i++) {
-                book.apply(s, i);
-            }
-            Snapshot snap = Tracemalloc.of(heap).takeSnapshot();
-            Map<String, Statistic> est = new HashMap<>();
-            for (Statistic st : snap.statistics(Snapshot.LINENO)) {
-                est.put(st.traceback().toString(), st);
-            }
-            System.out.println("live blocks at the end, top sites: exact vs sampled every " + mean + " bytes ("
-                    + snap.traces().size() + " samples):");
-            for (Statistic e : exactTop.subList(0, Math.min(5, exactTop.size()))) {
-                Statistic g = est.get(e.traceback().toString());
-                long gs = g == null ? 0 : g.size();
-                System.out.printf("  %-50s exact %10d B, estimate %10d B (%+.1f%%)%n", e.traceback(), e.size(), gs,
-                        100.0 * (gs - e.size()) / e.size());
+        for (long mean : new long[] {1024, 4096, 16384, 65536}) {
+            try (Heap heap = Heap.create()) {
+                Tracemalloc.of(heap).startSampled(mean, 1, 12345);
+                RefheapBook book = new RefheapBook(heap);
+                for (int i = 0; i < s.size(); i++) {
+                    book.apply(s, i);
+                }
+                Snapshot snap = Tracemalloc.of(heap).takeSnapshot();
+                Map<String, Statistic> est = new HashMap<>();
+                for (Statistic st : snap.statistics(Snapshot.LINENO)) {
+                    est.put(st.traceback().toString(), st);
+                }
+                System.out.println("live blocks at the end, top 3 sites: exact vs sampled every " + mean + " bytes ("
+                        + snap.traces().size() + " samples):");
+                for (Statistic e : exactTop.subList(0, Math.min(3, exactTop.size()))) {
+                    Statistic g = est.get(e.traceback().toString());
+                    long gs = g == null ? 0 : g.size();
+                    System.out.printf("  %-46s exact %9d B, estimate %9d B (%+.1f%%)%n", e.traceback(), e.size(), gs,
+                            100.0 * (gs - e.size()) / e.size());
+                }
             }
         }
+    }
+
+    static Map<Long, Long> lruMap(int size) {
+        return new LinkedHashMap<>(2 * size, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Long, Long> e) {
+                return size() > size;
+            }
+        };
     }
 
     static void lru() {
@@ -150,16 +165,13 @@ public final class LeakToolsRatios {
             Dicts dicts = heap.dicts();
             LruCache lru = LruCache.create(heap, size);      // hits only: always keys 0..size-1
             LruCache churn = LruCache.create(heap, size);    // inserts and evictions
-            long dict = heap.newDict();
+            long dict = heap.newDict();                      // hits only
+            long churnDict = heap.newDict();
             long value = heap.newStr("value");
             long[] keys = new long[2 * size];
             Long[] boxed = new Long[2 * size];
-            Map<Long, Long> lhm = new LinkedHashMap<>(2 * size, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, Long> e) {
-                    return size() > size;
-                }
-            };
+            Map<Long, Long> lhm = lruMap(size);
+            Map<Long, Long> churnMap = lruMap(size);
             for (int k = 0; k < keys.length; k++) {
                 keys[k] = heap.newInt(100_000 + k);
                 boxed[k] = 100_000L + k;
@@ -168,7 +180,9 @@ public final class LeakToolsRatios {
                 lru.put(keys[k], value);
                 churn.put(keys[k], value);
                 dicts.put(dict, keys[k], value);
+                dicts.put(churnDict, keys[k], value);
                 lhm.put(boxed[k], 1L);
+                churnMap.put(boxed[k], 1L);
             }
             String[] names = {"getHit lru", "getHit dict", "getHit linkedHashMap", "missInsertEvict lru",
                     "missInsertEvict dict (put + FIFO remove)", "missInsertEvict linkedHashMap"};
@@ -176,6 +190,8 @@ public final class LeakToolsRatios {
             java.util.Arrays.fill(best, Double.MAX_VALUE);
             int n = 200_000;
             int[] ring = {size};
+            int[] fifo = {size};
+            int[] lhmRing = {size};
             for (int round = 0; round < 15; round++) {
                 for (int v = 0; v < names.length; v++) {
                     long t0 = System.nanoTime();
@@ -192,13 +208,13 @@ public final class LeakToolsRatios {
                                 churn.put(keys[k], value);
                             }
                             case 4 -> {
-                                int k = (size + i) & (2 * size - 1);
-                                dicts.put(dict, keys[k], value);
-                                dicts.remove(dict, keys[(k + size) & (2 * size - 1)]);
+                                int k = fifo[0]++ & (2 * size - 1);
+                                dicts.put(churnDict, keys[k], value);
+                                dicts.remove(churnDict, keys[(k + size) & (2 * size - 1)]);
                             }
                             default -> {
-                                int k = (size + i) & (2 * size - 1);
-                                lhm.put(boxed[k], 1L);
+                                int k = lhmRing[0]++ & (2 * size - 1);
+                                churnMap.put(boxed[k], 1L);
                             }
                         }
                     }
