@@ -36,12 +36,12 @@ public final class LeakToolsRatios {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 50_000;
         String only = args.length > 1 ? args[1] : "all";
         switch (only) {
-            case "alloc" -> perAllocation();
+            case "alloc" -> perAllocation(args.length > 2 ? args[2].split(",") : MODES);
             case "book" -> orderBook(events, args.length > 2 ? args[2].split(",") : new String[] {"off", "exact1", "sampled"});
             case "accuracy" -> sampledAccuracy(events);
             case "lru" -> lru();
             default -> {
-                perAllocation();
+                perAllocation(MODES);
                 orderBook(events, new String[] {"off", "exact1", "sampled"});
                 sampledAccuracy(events);
                 lru();
@@ -53,7 +53,8 @@ public final class LeakToolsRatios {
         TracemallocBenchmark.startTracing(heap, mode);
     }
 
-    static void perAllocation() {
+    /** {@code modes} in turn in this JVM; one mode per JVM keeps the others' profiles out of the JIT's view. */
+    static void perAllocation(String[] MODES) {
         Heap[] heaps = new Heap[MODES.length];
         StructType[] types = new StructType[MODES.length];
         double[] best = new double[MODES.length];
