@@ -5,9 +5,8 @@ import org.refheap.Heap;
 import org.refheap.StructType;
 
 import java.lang.foreign.MemoryLayout;
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.function.LongUnaryOperator;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -45,7 +44,11 @@ public final class LruCache implements AutoCloseable {
     /** The maxsize of an unbounded cache ({@code maxsize=None}). */
     public static final long UNBOUNDED = -1;
 
-    private static final Map<Heap, Types> TYPES = Collections.synchronizedMap(new WeakHashMap<>());
+    /**
+     * The types of each open heap. Not a WeakHashMap: the struct types hold their heap, so no entry
+     * would ever go; closed heaps are dropped whenever a cache is made.
+     */
+    private static final Map<Heap, Types> TYPES = new HashMap<>();
 
     /** The two struct types, defined once per heap. */
     private static final class Types {
@@ -86,7 +89,10 @@ public final class LruCache implements AutoCloseable {
     private LruCache(Heap heap, long maxSize) {
         this.heap = heap;
         this.dicts = heap.dicts();
-        this.t = TYPES.computeIfAbsent(heap, Types::new);
+        synchronized (TYPES) {
+            TYPES.keySet().removeIf(Heap::isClosed);
+            this.t = TYPES.computeIfAbsent(heap, Types::new);
+        }
         this.maxSize = maxSize;
         long c = t.cache.allocate();
         long d = heap.newDict();

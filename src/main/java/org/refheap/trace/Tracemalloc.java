@@ -3,9 +3,8 @@ package org.refheap.trace;
 import org.refheap.AllocationListener;
 import org.refheap.Heap;
 
-import java.util.Collections;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * CPython's {@code tracemalloc}, per heap: where every live block of a {@link Heap} was allocated.
@@ -33,7 +32,11 @@ import java.util.WeakHashMap;
 public final class Tracemalloc {
     /** The most frames a traceback may hold (CPython's limit too). */
     public static final int MAX_NFRAME = 65535;
-    private static final Map<Heap, Tracemalloc> INSTANCES = Collections.synchronizedMap(new WeakHashMap<>());
+    /**
+     * One instance per open heap. Not a WeakHashMap: the value holds its heap, so no entry would ever
+     * go; closed heaps are dropped at the next {@link #of} instead.
+     */
+    private static final Map<Heap, Tracemalloc> INSTANCES = new HashMap<>();
 
     private final Heap heap;
     /** Installed on the heap while tracing, else null. */
@@ -49,7 +52,10 @@ public final class Tracemalloc {
         if (heap == null) {
             throw new IllegalArgumentException("heap must not be null");
         }
-        return INSTANCES.computeIfAbsent(heap, Tracemalloc::new);
+        synchronized (INSTANCES) {
+            INSTANCES.keySet().removeIf(Heap::isClosed);
+            return INSTANCES.computeIfAbsent(heap, Tracemalloc::new);
+        }
     }
 
     /**

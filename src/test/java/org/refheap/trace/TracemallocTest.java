@@ -355,11 +355,13 @@ class TracemallocTest {
         for (long o : exactObjs) {
             heap.decref(o);
         }
-        tm.startSampled(4096, 1, seed);
+        // One sample per KiB: the small site (~1.3 MB of 8-56 byte blocks) gets ~1300 samples, so its
+        // estimates' standard error is under 3% and the 10% bound is more than 3 of them.
+        tm.startSampled(1024, 1, seed);
         long[] sampledObjs = workload(heap, seed);
         Snapshot sampled = tm.takeSnapshot();
         assertTrue(sampled.isSampled());
-        assertTrue(sampled.traces().size() < exactObjs.length / 4, "a sample, not everything: " + sampled.traces().size());
+        assertTrue(sampled.traces().size() < exactObjs.length * 6 / 10, "a sample, not everything: " + sampled.traces().size());
         Map<Integer, Statistic> est = byLine(sampled);
         for (int line : sampleSites) {
             Statistic e = exact.get(line);
