@@ -250,9 +250,10 @@ public final class Heap implements AutoCloseable {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null (use HeapConfig.defaults())");
         }
+        int traceFrames = TRACEMALLOC == null ? 0 : org.refheap.trace.Tracemalloc.framesFromProperty(TRACEMALLOC);
         Heap heap = new Heap(config);
-        if (TRACEMALLOC != null) {
-            org.refheap.trace.Tracemalloc.startFromProperty(heap, TRACEMALLOC);
+        if (traceFrames > 0) {
+            org.refheap.trace.Tracemalloc.of(heap).start(traceFrames);
         }
         return heap;
     }

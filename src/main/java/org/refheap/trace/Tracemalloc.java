@@ -59,17 +59,27 @@ public final class Tracemalloc {
     }
 
     /**
-     * Starts tracing {@code heap} as {@code -Drefheap.tracemalloc=value} asks: value is the number of
-     * frames, 0 for off. For {@link Heap#create}; the property will move to the central settings class.
+     * The frames {@code -Drefheap.tracemalloc=value} asks for: 0 for off, else 1 to {@link #MAX_NFRAME}.
+     * Read by {@link Heap#create} before it makes a heap (a bad value makes no heap); the property
+     * will move to the central settings class.
      */
-    public static void startFromProperty(Heap heap, String value) {
+    public static int framesFromProperty(String value) {
         int n;
         try {
             n = Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || n > MAX_NFRAME) {
             throw new IllegalArgumentException("-Drefheap.tracemalloc must be a number of frames from 0 (off) to "
                     + MAX_NFRAME + ", got '" + value + "'");
         }
+        return n;
+    }
+
+    /** Starts tracing {@code heap} as {@code -Drefheap.tracemalloc=value} asks (0: leaves it off). */
+    public static void startFromProperty(Heap heap, String value) {
+        int n = framesFromProperty(value);
         if (n != 0) {
             of(heap).start(n);
         }

@@ -270,6 +270,8 @@ class TracemallocTest {
         assertThrows(IllegalArgumentException.class, () -> s.statistics("line"));
         assertThrows(IllegalArgumentException.class, () -> s.statistics(Snapshot.TRACEBACK, true));
         assertThrows(IllegalArgumentException.class, () -> Tracemalloc.startFromProperty(heap, "many"));
+        assertThrows(IllegalArgumentException.class, () -> Tracemalloc.framesFromProperty("-1"));
+        assertThrows(IllegalArgumentException.class, () -> Tracemalloc.framesFromProperty("65536"));
         assertThrows(IllegalStateException.class, () -> heap.setAllocationListener(new AllocationListener() {
             public void allocated(long a, long s2, int d) {
             }
