@@ -21,7 +21,7 @@ JAVA_RUN := $(JDK)/bin/java --enable-native-access=ALL-UNNAMED
 BENCH ?= .
 BENCH_ARGS ?=
 
-.PHONY: all build install test stress demo demo-large demo-classpath tour bench bench-quick compare-cpython javadoc clean jdk
+.PHONY: all build install test stress demo demo-large demo-classpath tour leaks bench bench-quick compare-cpython javadoc clean jdk
 
 all: build
 
@@ -68,6 +68,11 @@ demo-classpath: build
 # A short tour: counts you can watch, objects freed at zero, cycles and the collector.
 tour: build
 	$(JAVA_RUN) -cp target/classes org.refheap.demo.Tour
+
+# Leak hunting, run for real: tracemalloc's diff, objgraph's growth and whyAlive, an LRU cache against a
+# dict used as a cache, finalizer cycles, a chain drawn with Graphviz (docs/LEAKS.md).
+leaks: build
+	$(JAVA_RUN) -cp target/classes org.refheap.demo.Leaks target/leaks
 
 bench: build
 	cd bench && $(MVN) package

@@ -255,7 +255,7 @@ public final class Heap implements AutoCloseable {
 
     /** A heap with the default configuration ({@link HeapConfig#defaults()}). */
     public static Heap create() {
-        return new Heap(HeapConfig.defaults());
+        return create(HeapConfig.defaults());
     }
 
     /**
@@ -269,7 +269,12 @@ public final class Heap implements AutoCloseable {
         if (config == null) {
             throw new IllegalArgumentException("config must not be null (use HeapConfig.defaults())");
         }
-        return new Heap(config);
+        int traceFrames = Settings.TRACEMALLOC; // -Drefheap.tracemalloc=N, as PYTHONTRACEMALLOC=N
+        Heap heap = new Heap(config);
+        if (traceFrames > 0) {
+            org.refheap.trace.Tracemalloc.of(heap).start(traceFrames);
+        }
+        return heap;
     }
 
     /**
@@ -661,6 +666,9 @@ public final class Heap implements AutoCloseable {
 
     /** Frees {@code obj} of {@code type}, whose slot ({@link TypeArea}) is {@code info}. */
     private void freeObject(long obj, long type, int info) {
+        if (allocListener != null) {
+            allocListener.freed(obj);
+        }
         long block = (info & SLOT_GC) != 0 ? obj - GC_HEAD_SIZE : obj;
         liveByType[info >>> TypeArea.SLOT_TID_SHIFT]--;
         if (debug) {
@@ -688,7 +696,11 @@ public final class Heap implements AutoCloseable {
             fault("alloc");
         }
         long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
-        return initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
+        long obj = initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
+        if (allocListener != null) {
+            allocListener.allocated(obj, total, AllocationListener.DOMAIN_OBJECT);
+        }
+        return obj;
     }
 
     /** The fast twin of {@link #allocObject} for a caller that knows the type's id and size class. */
@@ -696,7 +708,11 @@ public final class Heap implements AutoCloseable {
         if (faults != null) {
             fault("alloc");
         }
-        return initObject(alloc.mallocSmall(szidx), type, tid, gc);
+        long obj = initObject(alloc.mallocSmall(szidx), type, tid, gc);
+        if (allocListener != null) {
+            allocListener.allocated(obj, org.refheap.alloc.SizeClasses.size(szidx), AllocationListener.DOMAIN_OBJECT);
+        }
+        return obj;
     }
 
     private long initObject(long block, long type, int tid, boolean gc) {
@@ -724,10 +740,16 @@ public final class Heap implements AutoCloseable {
         if (debug) {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
         }
+        if (allocListener != null) {
+            allocListener.allocated(block, nbytes, AllocationListener.DOMAIN_RAW);
+        }
         return block;
     }
 
     void freeRaw(long block) {
+        if (allocListener != null) {
+            allocListener.freed(block);
+        }
         if (debug) {
             seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
         }
@@ -1082,6 +1104,28 @@ public final class Heap implements AutoCloseable {
 
     /** A test's fault injector, or null: it may throw at any point named in {@link #fault}. */
     FaultHook faults;
+
+    /** Told of every block allocated and freed (tracemalloc), or null: one compare per block when off. */
+    private AllocationListener allocListener;
+
+    /**
+     * Installs {@code listener} (null removes it): from now on it is told of every object and raw block
+     * this heap allocates and frees. One per heap; {@code org.refheap.trace.Tracemalloc} is the user.
+     */
+    public void setAllocationListener(AllocationListener listener) {
+        checkOwner();
+        if (listener != null && allocListener != null && allocListener != listener) {
+            throw new IllegalStateException("heap #" + id + " already has an allocation listener (" + allocListener
+                    + "); remove it first");
+        }
+        allocListener = listener;
+    }
+
+    /** The listener {@link #setAllocationListener} installed, or null. */
+    public AllocationListener allocationListener() {
+        checkOwner();
+        return allocListener;
+    }
 
     /** A point where a test may inject an exception ("alloc", "collect:start", "step:sweep", ...). */
     void fault(String point) {
