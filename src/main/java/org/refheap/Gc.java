@@ -158,6 +158,7 @@ public final class Gc {
         c.candidateThreshold = roots;
     }
 
+    /** The root count from which an automatic collection runs a candidate step (low-latency mode). @return the threshold */
     public int getCandidateThreshold() {
         heap.checkOwner();
         return c.candidateThreshold;
@@ -179,6 +180,7 @@ public final class Gc {
         c.inc.closureLimit = objects;
     }
 
+    /** The most objects one candidate cycle's closure may take in. @return the closure limit */
     public int getClosureLimit() {
         heap.checkOwner();
         return c.inc.closureLimit;
@@ -193,6 +195,7 @@ public final class Gc {
         c.autoStepNanos = nanos;
     }
 
+    /** The budget of the candidate step an automatic collection runs. @return nanoseconds */
     public long getAutoStepBudget() {
         heap.checkOwner();
         return c.autoStepNanos;

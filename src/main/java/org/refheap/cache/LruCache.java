@@ -282,6 +282,7 @@ public final class LruCache implements AutoCloseable {
         return out;
     }
 
+    /** The most entries the cache holds (CPython's {@code maxsize}). @return the bound */
     public long maxSize() {
         return maxSize;
     }

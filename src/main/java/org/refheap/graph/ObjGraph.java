@@ -27,6 +27,7 @@ public final class ObjGraph {
     /** getNewIds()'s ids per type from the last call. */
     private Map<String, Set<Long>> lastIds;
 
+    /** objgraph over {@code heap}. @param heap the heap to inspect */
     public ObjGraph(Heap heap) {
         if (heap == null) {
             throw new IllegalArgumentException("heap must not be null");
@@ -131,10 +132,12 @@ public final class ObjGraph {
         return RefGraph.build(heap).unreferenced();
     }
 
+    /** objgraph's {@code find_ref_chain}. @param obj the start @param predicate what ends the chain @param maxDepth the longest chain searched @return the chain, or an empty array */
     public long[] findRefChain(long obj, LongPredicate predicate, int maxDepth) {
         return RefGraph.build(heap, obj).findRefChain(obj, predicate, maxDepth);
     }
 
+    /** objgraph's {@code find_backref_chain}. @param obj the start @param predicate what ends the chain @param maxDepth the longest chain searched @return the chain, or an empty array */
     public long[] findBackrefChain(long obj, LongPredicate predicate, int maxDepth) {
         return RefGraph.build(heap, obj).findBackrefChain(obj, predicate, maxDepth);
     }
@@ -144,10 +147,12 @@ public final class ObjGraph {
         return RefGraph.build(heap, obj).whyAlive(obj);
     }
 
+    /** Bytes that would be freed with {@code obj} (its dominator subtree). @param obj an object @return retained bytes */
     public long retainedSize(long obj) {
         return RefGraph.build(heap, obj).retainedSize(obj);
     }
 
+    /** The objects retaining the most bytes. @param limit how many @return the retainers, biggest first */
     public List<RefGraph.Retained> topRetainers(int limit) {
         return RefGraph.build(heap).topRetainers(limit);
     }
@@ -167,9 +172,11 @@ public final class ObjGraph {
         return Dot.chain(heap, RefGraph.build(heap, chain), chain, file);
     }
 
+    /** A type and how many live objects it has. @param name the type @param count its live objects */
     public record TypeCount(String name, long count) {
     }
 
+    /** A type's live objects and their change since the last call. @param name the type @param count live objects @param delta the change */
     public record Growth(String name, long count, long delta) {
     }
 }

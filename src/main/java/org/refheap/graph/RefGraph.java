@@ -115,6 +115,7 @@ public final class RefGraph {
         return addr.clone();
     }
 
+    /** Whether the graph holds {@code obj}. @param obj an address @return true if indexed */
     public boolean contains(long obj) {
         return index(obj) >= 0;
     }
@@ -495,6 +496,7 @@ public final class RefGraph {
 
     /** A chain from a root held from outside the heap down to the object asked about. */
     public record Chain(long[] path, long rootExternalRefs) {
+        /** The object this entry is about. @return its address */
         public long root() {
             return path[0];
         }

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 public record Filter(boolean inclusive, String filenamePattern, Integer lineno, boolean allFrames, Integer domain)
         implements TraceFilter {
 
+    /** Checks the components. */
     public Filter {
         if (filenamePattern == null) {
             throw new IllegalArgumentException("filenamePattern must not be null (use \"*\" for every file)");

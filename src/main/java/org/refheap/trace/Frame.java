@@ -9,6 +9,7 @@ public record Frame(String filename, int lineno) implements Comparable<Frame> {
     /** The frame of an allocation made by no user code (during heap creation, or by refheap alone). */
     public static final Frame UNKNOWN = new Frame("<unknown>", 0);
 
+    /** Checks the components. */
     public Frame {
         if (filename == null) {
             throw new IllegalArgumentException("filename must not be null");

@@ -30,7 +30,9 @@ import java.util.Map;
 public final class Snapshot {
     /** The keys of {@link #statistics}: CPython's {@code key_type} strings. */
     public static final String FILENAME = "filename";
+    /** Group statistics by file and line ({@code 'lineno'}). */
     public static final String LINENO = "lineno";
+    /** Group statistics by the whole traceback ({@code 'traceback'}). */
     public static final String TRACEBACK = "traceback";
 
     private static final int MAGIC = 0x52485452; // "RHTR"
@@ -56,10 +58,12 @@ public final class Snapshot {
         return traces;
     }
 
+    /** The frames each trace kept when the snapshot was taken. @return the traceback limit */
     public int tracebackLimit() {
         return tracebackLimit;
     }
 
+    /** Whether the traces come from sampled tracing (sizes and counts are estimates). @return true if sampled */
     public boolean isSampled() {
         return sampleMean != 0;
     }
@@ -139,6 +143,7 @@ public final class Snapshot {
         return out;
     }
 
+    /** {@code statistics(keyType, false)}. @param keyType {@code filename}, {@code lineno} or {@code traceback} @return the statistics, biggest first */
     public List<Statistic> statistics(String keyType) {
         return statistics(keyType, false);
     }
@@ -171,6 +176,7 @@ public final class Snapshot {
         return out;
     }
 
+    /** {@code compareTo(old, keyType, false)}. @param old the earlier snapshot @param keyType how to group @return the differences, biggest first */
     public List<StatisticDiff> compareTo(Snapshot old, String keyType) {
         return compareTo(old, keyType, false);
     }

@@ -6,6 +6,7 @@ package org.refheap.trace;
  * includes its header and GC head) and where it was allocated.
  */
 public record Trace(int domain, long size, Traceback traceback) {
+    /** Checks the components. */
     public Trace {
         if (size < 0 || traceback == null) {
             throw new IllegalArgumentException("a trace needs a size >= 0 and a traceback, got size " + size

@@ -33,10 +33,12 @@ public final class Traceback implements Iterable<Frame>, Comparable<Traceback> {
         this.hash = Arrays.hashCode(this.frames);
     }
 
+    /** The frame at {@code index}, the most recent first. @param index from 0 @return the frame */
     public Frame get(int index) {
         return frames[index];
     }
 
+    /** How many frames this traceback holds. @return the number of frames */
     public int size() {
         return frames.length;
     }

@@ -149,6 +149,7 @@ public final class Tracemalloc {
         recorder = null;
     }
 
+    /** Whether this heap's allocations are being traced. @return true while tracing */
     public boolean isTracing() {
         return current() != null;
     }
