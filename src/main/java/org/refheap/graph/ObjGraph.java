@@ -46,7 +46,7 @@ public final class ObjGraph {
         return new LinkedHashMap<>(s.liveByType());
     }
 
-    /** (name, count), most numerous first (ties by name); {@code limit} <= 0 for all. */
+    /** (name, count), most numerous first (ties by name); {@code limit <= 0} for all. */
     public List<TypeCount> mostCommonTypes(int limit) {
         List<TypeCount> out = new ArrayList<>();
         typestats().forEach((k, v) -> out.add(new TypeCount(k, v)));

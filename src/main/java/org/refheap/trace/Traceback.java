@@ -65,7 +65,7 @@ public final class Traceback implements Iterable<Frame>, Comparable<Traceback> {
     /**
      * CPython's {@code Traceback.format}: a line {@code   File "name", line N} per frame, oldest first
      * unless {@code mostRecentFirst}; {@code limit} > 0 keeps the most recent {@code limit} frames,
-     * {@code limit} < 0 the oldest {@code -limit}, null all of them.
+     * {@code limit < 0} the oldest {@code -limit}, null all of them.
      */
     public List<String> format(Integer limit, boolean mostRecentFirst) {
         int from = 0;
