@@ -835,10 +835,7 @@ class RefcountModelTest {
                             assertEquals(live.get(e.getValue()).addr, heap.dicts().get(o.addr, live.get(e.getKey()).addr),
                                     "dict value");
                         }
-                        long table = heap.getLong(o.addr + 40);
-                        if (table != 0) {
-                            expectedBytes += heap.alloc.usableSize(table);
-                        }
+                        expectedBytes += heap.dicts().rawBytes(o.addr);
                     }
                     case TUPLE -> {
                         for (int i = 0; i < o.items.size(); i++) {
