@@ -443,26 +443,23 @@ public final class Dicts {
         if (index == 0) {
             return 0;
         }
-        long entries = heap.getLong(dict + DICT_ENTRIES);
-        long i = probe(index, heap.getLong(dict + DICT_MASK), entries, h, mode, key, text);
-        if (i >= 0) {
-            return entryOf(index, entries, i);
+        long e = probe(index, heap.getLong(dict + DICT_MASK), heap.getLong(dict + DICT_ENTRIES), h, mode, key, text);
+        if (e != 0) {
+            return e;
         }
         long rb = heap.getLong(dict + DICT_REBUILD);
         if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
             return 0;
         }
-        long oi = heap.getLong(rb + REB_INDEX);
-        long oe = heap.getLong(rb + REB_ENTRIES);
-        long j = probe(oi, heap.getLong(rb + REB_MASK), oe, h, mode, key, text);
-        return j >= 0 ? entryOf(oi, oe, j) : 0;
+        return probe(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h,
+                mode, key, text);
     }
 
     /**
-     * The index slot leading to the matching entry, or {@code ~slot} of the empty slot that ended
-     * the probe. A slot whose hash half differs is passed without reading its entry; an entry whose
-     * full hash differs without reading its key. A slot leading to a hole (an entry moved out of an
-     * old pair, or deleted from it) is passed too.
+     * The matching entry, or 0; {@link #lastSlot} is then the index slot leading to it, or the empty
+     * slot that ended the probe. A slot whose hash half differs is passed without reading its entry;
+     * an entry whose full hash differs without reading its key; an int key is never read. A slot
+     * leading to a hole (an entry moved out of an old pair, or deleted from it) is passed too.
      */
     private long probe(long index, long mask, long entries, long h, int mode, long key, Object text) {
         long frag = h >>> 32;
@@ -470,14 +467,16 @@ public final class Dicts {
         while (true) {
             long s = heap.getLong(index + 8 * i);
             if (s == 0) {
-                return ~i;
+                lastSlot = i;
+                return 0;
             }
             if (s >>> 32 == frag) {
                 long e = entries + ENTRY_SIZE * ((s & POS_MASK) - 1);
                 if (heap.getLong(e + ENTRY_HASH) == h) {
                     long kw = heap.getLong(e + ENTRY_KEY);
-                    if (kw != 0 && matches(kw, mode, key, text)) {
-                        return i;
+                    if (mode == BY_INT ? (kw & KEY_INT) != 0 : kw != 0 && matches(kw, mode, key, text)) {
+                        lastSlot = i;
+                        return e;
                     }
                 }
             }
@@ -485,11 +484,15 @@ public final class Dicts {
         }
     }
 
-    /** Whether the stored key word {@code kw}, whose hash equals the one looked up, is the key. */
+    /** The index slot where the last {@link #probe} stopped. */
+    private long lastSlot;
+
+    /**
+     * Whether the stored key word {@code kw} (not a hole), whose hash equals the one looked up, is the
+     * key, for a key that is not an int. (For an int: {@code kw} has KEY_INT; mix is a bijection, so
+     * equal hashes are equal ints.)
+     */
     private boolean matches(long kw, int mode, long key, Object text) {
-        if (mode == BY_INT) {
-            return (kw & KEY_INT) != 0; // mix is a bijection: equal hashes, equal ints
-        }
         if ((kw & KEY_INT) != 0) {
             return false;
         }
@@ -513,10 +516,6 @@ public final class Dicts {
                 return true;
             }
         }
-    }
-
-    private long entryOf(long index, long entries, long slot) {
-        return entries + ENTRY_SIZE * ((heap.getLong(index + 8 * slot) & POS_MASK) - 1);
     }
 
     /** Puts position {@code pos} with hash {@code h} in the first empty slot of its probe. */
@@ -568,7 +567,7 @@ public final class Dicts {
         }
         long k = key;
         if (k == 0) {
-            k = mode == BY_INT ? heap.newInt(ival) : heap.newStr(text.toString()); // our reference
+            k = mode == BY_INT ? heap.newInt(ival) : newStr((CharSequence) text, h); // our reference
         }
         try {
             makeRoom(dict);
@@ -593,6 +592,16 @@ public final class Dicts {
         step(dict);
     }
 
+    /** A str holding {@code text} (whose hash is {@code h}), encoded straight into the heap. */
+    private long newStr(CharSequence text, long h) {
+        long n = StrCodec.encodedLength(text);
+        long o = heap.allocObject(strType, STR_DATA + n, false);
+        heap.putLong(o + STR_SIZE, n);
+        heap.putLong(o + STR_HASH, h);
+        StrCodec.encodeInto(text, heap.seg, o + STR_DATA - heap.base);
+        return o;
+    }
+
     private boolean removeEntry(long dict, long h, int mode, long key, Object text) {
         long index = heap.getLong(dict + DICT_INDEX);
         if (index == 0) {
@@ -600,23 +609,20 @@ public final class Dicts {
         }
         long entries = heap.getLong(dict + DICT_ENTRIES);
         long mask = heap.getLong(dict + DICT_MASK);
-        long i = probe(index, mask, entries, h, mode, key, text);
-        long e;
-        if (i >= 0) {
-            e = entryOf(index, entries, i);
-            deleteSlot(index, mask, i);
+        long e = probe(index, mask, entries, h, mode, key, text);
+        if (e != 0) {
+            deleteSlot(index, mask, lastSlot);
         } else {
             long rb = heap.getLong(dict + DICT_REBUILD);
             if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
                 return false;
             }
-            long oi = heap.getLong(rb + REB_INDEX);
-            long oe = heap.getLong(rb + REB_ENTRIES);
-            long j = probe(oi, heap.getLong(rb + REB_MASK), oe, h, mode, key, text);
-            if (j < 0) {
+            e = probe(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h,
+                    mode, key, text);
+            if (e == 0) {
                 return false;
             }
-            e = entryOf(oi, oe, j); // its old index slot stays: it leads to a hole, which probes pass
+            // Its old index slot stays: it leads to a hole, which probes pass.
         }
         long k = heap.getLong(e + ENTRY_KEY) & KEY_ADDRESS;
         long v = heap.getLong(e + ENTRY_VALUE);

@@ -507,11 +507,15 @@ class DictsTest {
                 dicts.putInt(d, k, v); // present: only the value is replaced
                 acc += dicts.getStr(d, "order-42") + dicts.getStr(d, utf8);
                 dicts.putStr(d, "order-42", v);
+                dicts.putStr(d, "fresh", v); // a new key: a str made in the heap, nothing on the Java heap
+                acc += dicts.removeStr(d, "fresh") ? 1 : 0;
+                dicts.putInt(d, -k - 1_000, v);
+                acc += dicts.removeInt(d, -k - 1_000) ? 1 : 0;
             }
             bytes = mx.getCurrentThreadAllocatedBytes() - t0;
             assertNotEquals(0, acc);
         }
-        assertTrue(bytes < 10_000, "bytes allocated by 100k lookups: " + bytes);
+        assertTrue(bytes < 10_000, "bytes allocated by 20k rounds of lookups, inserts and deletes: " + bytes);
         assertEquals(10_001, dicts.size(d));
         heap.decref(d);
         heap.decref(v);
