@@ -24,7 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * hold each other, unreachable, and only the cycle collector can give that memory back.
  *
  * <p>The best price of each side is kept in a Java {@code long}; when its level goes, the next one is
- * found by probing the dict tick by tick (a dict has no order, and prices sit close together).
+ * found by probing the dict tick by tick (prices sit close together). Keys are given to the dicts by
+ * value ({@code putInt}, {@code getInt}, {@code removeInt}): a lookup makes no key object.
  */
 public final class RefheapBook implements OrderBook {
     private final Heap heap;
@@ -70,9 +71,7 @@ public final class RefheapBook implements OrderBook {
         if (level == 0) {
             level = levelType.allocate();
             lPrice.setLong(level, price);
-            long key = heap.newInt(price);
-            dicts.put(sides[side], key, level);
-            heap.decref(key);
+            dicts.putInt(sides[side], price, level);
             heap.decref(level); // the side dict holds it now
             if (dicts.size(sides[side]) == 1 || better(side, price, best[side])) {
                 best[side] = price;
@@ -94,17 +93,13 @@ public final class RefheapBook implements OrderBook {
         lTail.setRef(level, o);
         lTotal.setLong(level, lTotal.getLong(level) + qty);
         lCount.setLong(level, lCount.getLong(level) + 1);
-        long key = heap.newInt(id);
-        dicts.put(index, key, o);
-        heap.decref(key);
+        dicts.putInt(index, id, o);
         heap.decref(o); // the index and the queue hold it now
     }
 
     @Override
     public boolean cancel(long id) {
-        long key = heap.newInt(id);
-        long o = dicts.get(index, key);
-        heap.decref(key);
+        long o = dicts.getInt(index, id);
         if (o == 0) {
             return false;
         }
@@ -150,9 +145,7 @@ public final class RefheapBook implements OrderBook {
         }
         int n = 0;
         for (long o = lHead.getRef(level); o != 0; o = oNext.getRef(o)) {
-            long key = heap.newInt(oId.getLong(o));
-            dicts.remove(index, key); // o lives on: its neighbours (or the level) still hold it
-            heap.decref(key);
+            dicts.removeInt(index, oId.getLong(o)); // o lives on: its neighbours (or the level) still hold it
             n++;
         }
         // Deliberately no unlinking: after this the level and its orders hold each other and nothing
@@ -188,24 +181,17 @@ public final class RefheapBook implements OrderBook {
         if (count == 0) {
             dropLevel((int) oSide.getLong(o), lPrice.getLong(level)); // empty: freed by its count
         }
-        long key = heap.newInt(oId.getLong(o));
-        dicts.remove(index, key);
-        heap.decref(key);
+        dicts.removeInt(index, oId.getLong(o));
     }
 
     /** The level at {@code price} (borrowed), or 0. */
     private long level(int side, long price) {
-        long key = heap.newInt(price);
-        long level = dicts.get(sides[side], key);
-        heap.decref(key);
-        return level;
+        return dicts.getInt(sides[side], price);
     }
 
     /** Removes the level from its side and, when it was the best, finds the next best. */
     private void dropLevel(int side, long price) {
-        long key = heap.newInt(price);
-        dicts.remove(sides[side], key);
-        heap.decref(key);
+        dicts.removeInt(sides[side], price);
         if (price == best[side] && dicts.size(sides[side]) > 0) {
             long step = side == BUY ? -1 : 1; // away from the spread: every other level is there
             long p = price + step;
