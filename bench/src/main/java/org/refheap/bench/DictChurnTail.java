@@ -1,6 +1,8 @@
 // Run (after `cd bench && mvn -B -q package`):
-//   java --enable-native-access=ALL-UNNAMED -Xmx6g -cp bench/target/benchmarks.jar org.refheap.bench.DictChurnTail 1000000 20
-// Arguments: live entries, rounds (each round runs 200k operations on each map in turn).
+//   java --enable-native-access=ALL-UNNAMED -Xmx6g -cp bench/target/benchmarks.jar org.refheap.bench.DictChurnTail 1000000 20 [cpu] [LATENCY]
+// Arguments: live entries, rounds (each round runs 200k operations on each map in turn), "cpu" to
+// time each operation by the thread's CPU time instead of the wall clock (anything else: wall), and
+// the heap's ReleasePolicy (default FOOTPRINT).
 package org.refheap.bench;
 
 import org.agrona.collections.Long2ObjectHashMap;
@@ -16,8 +18,10 @@ import java.util.HashMap;
  * {@link DictChurnBenchmark} interleaved in one process: the maps take turns in rounds of 200k
  * operations, so that what the machine does to the process (preemption by other programs, page
  * faults) falls on all three alike, and a difference in the tail is the map's own. Every operation
- * is timed with {@code System.nanoTime}; the counts of operations over 10 us, 100 us and 1 ms, and
- * the longest, are printed per map. A map that rebuilt its whole table at once would show one
+ * is timed with {@code System.nanoTime}, or with "cpu" by the thread's CPU time (kernel time
+ * included, so page faults count, but time spent descheduled does not; each reading costs a system
+ * call, about 0.2-1 us, which every sample carries); the counts of operations over 10 us, 100 us and
+ * 1 ms, and the longest, are printed per map. A map that rebuilt its whole table at once would show one
  * operation per rebuild far above the others' longest.
  */
 public final class DictChurnTail {
@@ -34,8 +38,12 @@ public final class DictChurnTail {
         int size = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         long cycle = 2L * size;
+        boolean cpu = args.length > 2 && args[2].equals("cpu");
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
 
-        Heap heap = Heap.create(HeapConfig.defaults().withMaxBytes(16L << 30));
+        org.refheap.alloc.ReleasePolicy policy = args.length > 3 ? org.refheap.alloc.ReleasePolicy.valueOf(args[3])
+                : org.refheap.alloc.ReleasePolicy.FOOTPRINT;
+        Heap heap = Heap.create(HeapConfig.defaults().withMaxBytes(16L << 30).withReleasePolicy(policy));
         Dicts dicts = heap.dicts();
         long dict = dicts.newDict();
         HashMap<Long, Object> hashMap = new HashMap<>();
@@ -86,17 +94,17 @@ public final class DictChurnTail {
                 long[] out = samples[m];
                 int base = (r - warmRounds) * ROUND;
                 for (int k = 0; k < ROUND; k++) {
-                    long t0 = System.nanoTime();
+                    long t0 = cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime();
                     map.op(next[m]++);
-                    long t = System.nanoTime() - t0;
+                    long t = (cpu ? mx.getCurrentThreadCpuTime() : System.nanoTime()) - t0;
                     if (r >= warmRounds) {
                         out[base + k] = t;
                     }
                 }
             }
         }
-        System.out.printf("%d live entries, %d operations per map (alternately delete the oldest, insert a new key)%n",
-                size, (long) rounds * ROUND);
+        System.out.printf("%d live entries, %d operations per map (alternately delete the oldest, insert a new key), %s%n",
+                size, (long) rounds * ROUND, (cpu ? "thread CPU time" : "wall clock") + ", refheap " + policy);
         System.out.printf("%-20s %8s %8s %8s %8s %9s %8s %8s %10s%n", "map", "p50 ns", "p99", "p99.9", "p99.99",
                 ">10us", ">100us", ">1ms", "max us");
         for (int m = 0; m < 3; m++) {
