@@ -763,7 +763,8 @@ final class Collector {
 
     /**
      * The type's {@code tp_traverse}: struct reference fields, tuple and list items, dict keys and
-     * values, over the child slots [from, to) (a dict's slots are those of {@link Dicts#slotCount}, both pairs of blocks while one migrates), each handed to
+     * values, over the child slots [from, to) (a dict's slots are its entries in order, both pairs
+     * of blocks while a rebuild migrates them: {@link Dicts#slotCount}), each handed to
      * {@link #visit} with the mode.
      */
     private void traverseSlots(long obj, long from, long to, int mode, long arg) {

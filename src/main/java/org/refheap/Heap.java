@@ -388,7 +388,7 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    /** A list or dict had its slots moved wholesale (cleared, rehashed). */
+    /** A list or dict had its slots moved wholesale (cleared). */
     void containerReset(long obj) {
         if (barrier) {
             collector.inc.reset(obj);
