@@ -828,7 +828,7 @@ final class Collector {
             case KIND_STRUCT -> heap.getInt(type + TP_NREFS);
             case KIND_TUPLE -> heap.getLong(obj + TUPLE_SIZE);
             case KIND_LIST -> heap.getLong(obj + LIST_SIZE);
-            case KIND_DICT -> heap.getLong(obj + DICT_TABLE) == 0 ? 0 : heap.getLong(obj + DICT_MASK) + 1;
+            case KIND_DICT -> heap.dicts().slotCount(obj);
             default -> 0;
         };
     }
@@ -849,7 +849,8 @@ final class Collector {
 
     /**
      * The type's {@code tp_traverse}: struct reference fields, tuple and list items, dict keys and
-     * values, over the child slots [from, to) (a dict's slots are its table's), each handed to
+     * values, over the child slots [from, to) (a dict's slots are its entries in order, both pairs
+     * of blocks while a rebuild migrates them: {@link Dicts#slotCount}), each handed to
      * {@link #visit} with the mode.
      */
     private void traverseSlots(long obj, long from, long to, int mode, long arg) {
@@ -878,16 +879,13 @@ final class Collector {
                 }
             }
             case KIND_DICT -> {
-                long table = heap.getLong(obj + DICT_TABLE);
-                if (table != 0) {
-                    long n = Math.min(to, heap.getLong(obj + DICT_MASK) + 1);
-                    for (long i = from; i < n; i++) {
-                        long e = table + i * ENTRY_SIZE;
-                        long k = heap.getLong(e + ENTRY_KEY);
-                        if (k > DUMMY) {
-                            visit(k, mode, arg);
-                            visit(heap.getLong(e + ENTRY_VALUE), mode, arg);
-                        }
+                Dicts dicts = heap.dicts();
+                long n = Math.min(to, dicts.slotCount(obj));
+                for (long i = from; i < n; i++) {
+                    long e = dicts.entryAt(obj, i);
+                    if (e != 0) {
+                        visit(dicts.entryKey(e), mode, arg);
+                        visit(heap.getLong(e + ENTRY_VALUE), mode, arg);
                     }
                 }
             }

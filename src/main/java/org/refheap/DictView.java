@@ -68,4 +68,32 @@ public final class DictView {
     public boolean remove(long key) {
         return dicts.remove(dict, key);
     }
+
+    /** The value for the int key {@code key} (borrowed), or 0; makes no key object. */
+    public long getInt(long key) {
+        return dicts.getInt(dict, key);
+    }
+
+    public DictView putInt(long key, long value) {
+        dicts.putInt(dict, key, value);
+        return this;
+    }
+
+    public boolean removeInt(long key) {
+        return dicts.removeInt(dict, key);
+    }
+
+    /** The value for the str key {@code key} (borrowed), or 0; makes no key object. */
+    public long getStr(CharSequence key) {
+        return dicts.getStr(dict, key);
+    }
+
+    public DictView putStr(CharSequence key, long value) {
+        dicts.putStr(dict, key, value);
+        return this;
+    }
+
+    public boolean removeStr(CharSequence key) {
+        return dicts.removeStr(dict, key);
+    }
 }

@@ -431,7 +431,17 @@ public final class Heap implements AutoCloseable {
         }
     }
 
-    /** A list or dict had its slots moved wholesale (cleared, rehashed). */
+    /**
+     * A dict's slots from {@code from} on now number from {@code to} ({@code to <= from}; slots in
+     * between held nothing): the pause-bounded collector may be mid-way through it.
+     */
+    void containerSlotsMoved(long obj, long from, long to) {
+        if (barrier) {
+            collector.inc.slotsMovedDown(obj, from, to);
+        }
+    }
+
+    /** A list or dict had its slots moved wholesale (cleared). */
     void containerReset(long obj) {
         if (barrier) {
             collector.inc.reset(obj);

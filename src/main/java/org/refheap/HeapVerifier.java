@@ -143,9 +143,10 @@ final class HeapVerifier {
             long obj = owners.get(i);
             long type = h.getLong(obj + TYPE);
             int kind = h.getInt(type + TP_KIND);
-            long block = kind == KIND_LIST ? h.getLong(obj + LIST_ITEMS) : kind == KIND_DICT ? h.getLong(obj + DICT_TABLE) : 0;
-            if (block != 0) {
-                raw.add(block);
+            if (kind == KIND_DICT) {
+                h.dicts().rawBlocks(obj, raw);
+            } else if (kind == KIND_LIST && h.getLong(obj + LIST_ITEMS) != 0) {
+                raw.add(h.getLong(obj + LIST_ITEMS));
             }
         }
         long[] rawSorted = raw.toArray();

@@ -565,6 +565,17 @@ final class IncrementalCollector {
     }
 
     /**
+     * The container under way (a dict ending a migration) had its slots from {@code from} on
+     * renumbered from {@code to}, with nothing in [to, from): the resume point moves with them, and
+     * one inside the empty range goes to its end. Nothing is visited twice or skipped.
+     */
+    void slotsMovedDown(long obj, long from, long to) {
+        if (obj == cur && curIndex > to) {
+            curIndex = Math.max(to, curIndex - (from - to));
+        }
+    }
+
+    /**
      * The container under way was rehashed or cleared: its slots moved. Marking and closing start it
      * over (marking twice, or meeting a set member again, is harmless); subtracting stops and keeps the container (its remaining
      * references are then not subtracted, which only overstates its children's outside references,

@@ -25,11 +25,32 @@ public final class Lists {
 
     /** A new empty list with count 1. */
     public long newList() {
+        return newList(0);
+    }
+
+    /**
+     * A new empty list with count 1 and room for {@code capacity} items: appends up to that many
+     * never copy the items (growth copies them all, as in CPython, in one operation). As in CPython,
+     * popping below half of the room may shrink it again.
+     */
+    public long newList(long capacity) {
         heap.checkOwner();
-        long l = heap.allocObject(listType, LIST_BASICSIZE, true);
+        if (capacity < 0 || capacity > (1L << 40)) {
+            throw new IllegalArgumentException("list capacity " + capacity + " is out of range [0, 2^40]");
+        }
+        long items = capacity == 0 ? 0 : heap.mallocRaw(8 * capacity);
+        long l;
+        try {
+            l = heap.allocObject(listType, LIST_BASICSIZE, true);
+        } catch (RuntimeException | Error e) {
+            if (items != 0) {
+                heap.freeRaw(items);
+            }
+            throw e;
+        }
         heap.putLong(l + LIST_SIZE, 0);
-        heap.putLong(l + LIST_ALLOCATED, 0);
-        heap.putLong(l + LIST_ITEMS, 0);
+        heap.putLong(l + LIST_ALLOCATED, capacity);
+        heap.putLong(l + LIST_ITEMS, items);
         heap.track(l);
         return l;
     }

@@ -1,6 +1,5 @@
 package org.refheap;
 
-import static org.refheap.layout.BuiltinLayouts.DICT_TABLE;
 import static org.refheap.layout.BuiltinLayouts.LIST_ITEMS;
 import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
 import static org.refheap.layout.ObjectLayout.TYPE;
@@ -25,7 +24,10 @@ public final class ObjectSizes {
         boolean container = heap.isContainerType(type);
         long size = heap.alloc.usableSize(container ? obj - GC_HEAD_SIZE : obj);
         int kind = heap.getInt(type + TP_KIND);
-        long raw = kind == KIND_LIST ? heap.getLong(obj + LIST_ITEMS) : kind == KIND_DICT ? heap.getLong(obj + DICT_TABLE) : 0;
+        if (kind == KIND_DICT) {
+            return size + heap.dicts().rawBytes(obj); // index and entries, both pairs while it rebuilds
+        }
+        long raw = kind == KIND_LIST ? heap.getLong(obj + LIST_ITEMS) : 0;
         return raw == 0 ? size : size + heap.alloc.usableSize(raw);
     }
 }

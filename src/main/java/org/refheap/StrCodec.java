@@ -1,6 +1,9 @@
 package org.refheap;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * The bytes of a str: UTF-8, except that a lone surrogate (a UTF-16 unit not part of a valid pair)
@@ -111,7 +114,129 @@ final class StrCodec {
         return out;
     }
 
-    private static boolean isPairAt(String s, int i, int n) {
+    /**
+     * {@code Hashing.hashBytes(encode(s))} without making the bytes: the encoding is walked one byte
+     * at a time, so that a dict lookup by a Java string allocates nothing.
+     */
+    static long hash(CharSequence s) {
+        long h = 0xcbf29ce484222325L;
+        long len = 0;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                h = (h ^ c) * FNV_PRIME;
+                len += 1;
+            } else if (c < 0x800) {
+                h = (h ^ (0xC0 | c >> 6)) * FNV_PRIME;
+                h = (h ^ (0x80 | c & 0x3F)) * FNV_PRIME;
+                len += 2;
+            } else if (isPairAt(s, i, n)) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                h = (h ^ (0xF0 | cp >> 18)) * FNV_PRIME;
+                h = (h ^ (0x80 | cp >> 12 & 0x3F)) * FNV_PRIME;
+                h = (h ^ (0x80 | cp >> 6 & 0x3F)) * FNV_PRIME;
+                h = (h ^ (0x80 | cp & 0x3F)) * FNV_PRIME;
+                len += 4;
+            } else {
+                h = (h ^ (0xE0 | c >> 12)) * FNV_PRIME;
+                h = (h ^ (0x80 | c >> 6 & 0x3F)) * FNV_PRIME;
+                h = (h ^ (0x80 | c & 0x3F)) * FNV_PRIME;
+                len += 3;
+            }
+        }
+        return Hashing.mix(h ^ len);
+    }
+
+    static final long FNV_PRIME = 0x100000001b3L;
+
+    /** Whether the {@code n} bytes at {@code off} of {@code seg} are {@code encode(s)}; allocates nothing. */
+    static boolean equalsEncoded(MemorySegment seg, long off, long n, CharSequence s) {
+        int len = s.length();
+        if (n < len || n > 4L * len) {
+            return false; // a char gives 1..3 bytes, a pair 4
+        }
+        long p = off;
+        long end = off + n;
+        for (int i = 0; i < len; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (p >= end || seg.get(JAVA_BYTE, p++) != (byte) c) {
+                    return false;
+                }
+            } else if (c < 0x800) {
+                if (p + 2 > end || seg.get(JAVA_BYTE, p) != (byte) (0xC0 | c >> 6)
+                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | c & 0x3F)) {
+                    return false;
+                }
+                p += 2;
+            } else if (isPairAt(s, i, len)) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                if (p + 4 > end || seg.get(JAVA_BYTE, p) != (byte) (0xF0 | cp >> 18)
+                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | cp >> 12 & 0x3F)
+                        || seg.get(JAVA_BYTE, p + 2) != (byte) (0x80 | cp >> 6 & 0x3F)
+                        || seg.get(JAVA_BYTE, p + 3) != (byte) (0x80 | cp & 0x3F)) {
+                    return false;
+                }
+                p += 4;
+            } else {
+                if (p + 3 > end || seg.get(JAVA_BYTE, p) != (byte) (0xE0 | c >> 12)
+                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | c >> 6 & 0x3F)
+                        || seg.get(JAVA_BYTE, p + 2) != (byte) (0x80 | c & 0x3F)) {
+                    return false;
+                }
+                p += 3;
+            }
+        }
+        return p == end;
+    }
+
+    /** The length of {@code encode(s)}, without making it. */
+    static long encodedLength(CharSequence s) {
+        long len = 0;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                len += 1;
+            } else if (c < 0x800) {
+                len += 2;
+            } else if (isPairAt(s, i, n)) {
+                len += 4;
+                i++;
+            } else {
+                len += 3;
+            }
+        }
+        return len;
+    }
+
+    /** Writes {@code encode(s)} at {@code off} of {@code seg} ({@link #encodedLength} bytes); allocates nothing. */
+    static void encodeInto(CharSequence s, MemorySegment seg, long off) {
+        long p = off;
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                seg.set(JAVA_BYTE, p++, (byte) c);
+            } else if (c < 0x800) {
+                seg.set(JAVA_BYTE, p++, (byte) (0xC0 | c >> 6));
+                seg.set(JAVA_BYTE, p++, (byte) (0x80 | c & 0x3F));
+            } else if (isPairAt(s, i, n)) {
+                int cp = Character.toCodePoint(c, s.charAt(++i));
+                seg.set(JAVA_BYTE, p++, (byte) (0xF0 | cp >> 18));
+                seg.set(JAVA_BYTE, p++, (byte) (0x80 | cp >> 12 & 0x3F));
+                seg.set(JAVA_BYTE, p++, (byte) (0x80 | cp >> 6 & 0x3F));
+                seg.set(JAVA_BYTE, p++, (byte) (0x80 | cp & 0x3F));
+            } else {
+                seg.set(JAVA_BYTE, p++, (byte) (0xE0 | c >> 12));
+                seg.set(JAVA_BYTE, p++, (byte) (0x80 | c >> 6 & 0x3F));
+                seg.set(JAVA_BYTE, p++, (byte) (0x80 | c & 0x3F));
+            }
+        }
+    }
+
+    private static boolean isPairAt(CharSequence s, int i, int n) {
         return Character.isHighSurrogate(s.charAt(i)) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1));
     }
 

@@ -707,7 +707,47 @@ class ApiFuzzTest {
             boolean okDict = owned.contains(dd) && live(dd) && kind(dd).equals("dict");
             long k = rnd.nextInt(3) == 0 ? anyAddress() : keyArg();
             boolean okKey = (owned.contains(k) || k == heap.none()) && simpleKey(k);
-            switch (rnd.nextInt(9)) {
+            switch (rnd.nextInt(11)) {
+                case 9 -> { // an int key by value: no key object unless a put stores a new key
+                    long iv = rnd.nextInt(3) == 0 ? rnd.nextLong() : rnd.nextInt(300) - 5;
+                    switch (rnd.nextInt(4)) {
+                        case 0 -> call("getInt " + iv, () -> dicts.getInt(dd, iv), x -> {
+                            if ((Long) x != 0) {
+                                see((Long) x);
+                            }
+                        }, okDict, dd);
+                        case 1 -> call("containsInt " + iv, () -> dicts.containsInt(dd, iv), null, okDict, dd);
+                        case 2 -> call("removeInt " + iv, () -> dicts.removeInt(dd, iv), null, okDict, dd);
+                        default -> {
+                            long v = valueArg();
+                            call("putInt " + iv, () -> {
+                                dicts.putInt(dd, iv, v);
+                                return null;
+                            }, null, okDict && validValue(v) && !small, dd, v);
+                        }
+                    }
+                }
+                case 10 -> { // a str key by its text or its UTF-8 bytes
+                    String text = new String[] {"", "a", "key", "é\uD800", "日本"}[rnd.nextInt(5)];
+                    byte[] utf8 = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    switch (rnd.nextInt(5)) {
+                        case 0 -> call("getStr " + text, () -> dicts.getStr(dd, text), x -> {
+                            if ((Long) x != 0) {
+                                see((Long) x);
+                            }
+                        }, okDict, dd);
+                        case 1 -> call("containsStr bytes", () -> dicts.containsStr(dd, utf8), null, okDict, dd);
+                        case 2 -> call("removeStr " + text, () -> dicts.removeStr(dd, text), null, okDict, dd);
+                        case 3 -> call("removeStr bytes", () -> dicts.removeStr(dd, utf8), null, okDict, dd);
+                        default -> {
+                            long v = valueArg();
+                            call("putStr " + text, () -> {
+                                dicts.putStr(dd, text, v);
+                                return null;
+                            }, null, okDict && validValue(v) && !small, dd, v);
+                        }
+                    }
+                }
                 case 0, 1, 2 -> {
                     long v = valueArg();
                     call("put", () -> {

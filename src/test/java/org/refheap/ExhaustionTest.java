@@ -9,6 +9,7 @@ import java.lang.foreign.StructLayout;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.refheap.layout.BuiltinLayouts.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -182,37 +183,47 @@ class ExhaustionTest {
         Dicts dicts = heap.dicts();
         long empty = dicts.newDict();
         long d = dicts.newDict();
-        long[] ks = ints(6);
+        long[] ks = ints(9);
         long v = heap.newStr("v");
         long w = heap.newStr("w");
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 6; i++) {
             dicts.put(d, ks[i], v);
         }
-        long table = heap.getLong(d + 40);
-        long live = heap.liveObjects();
+        long entries = heap.getLong(d + DICT_ENTRIES);
+        assertEquals(8, heap.getLong(d + DICT_CAPACITY), "the first table holds 8 entries");
         HeapFiller filler = HeapFiller.fill(heap);
 
         assertThrows(HeapExhaustedException.class, () -> dicts.put(empty, ks[0], v)); // its first table
-        assertThrows(HeapExhaustedException.class, () -> dicts.put(d, ks[5], v)); // the 6th key resizes 8 slots
+        // The 7th and 8th keys would begin a rebuild; there is no memory for one, but there is room left.
+        dicts.put(d, ks[6], v);
+        dicts.put(d, ks[7], v);
+        long live = heap.liveObjects();
+        assertThrows(HeapExhaustedException.class, () -> dicts.put(d, ks[8], v)); // the 9th needs a new table
+        assertThrows(HeapExhaustedException.class, () -> dicts.putInt(d, 777_777, v)); // and makes no int key
+        assertThrows(HeapExhaustedException.class, () -> dicts.putStr(d, "no room", v));
         assertEquals(0, dicts.size(empty));
-        assertEquals(5, dicts.size(d));
-        assertEquals(table, heap.getLong(d + 40));
-        assertEquals(1, heap.getrefcount(ks[5]));
+        assertEquals(8, dicts.size(d));
+        assertEquals(entries, heap.getLong(d + DICT_ENTRIES));
+        assertEquals(0, heap.getLong(d + DICT_REBUILD));
+        assertEquals(live, heap.liveObjects());
+        assertEquals(1, heap.getrefcount(ks[8]));
         assertEquals(2, heap.getrefcount(ks[0]));
-        assertEquals(1 + 5, heap.getrefcount(v));
-        for (int i = 0; i < 5; i++) {
+        assertEquals(1 + 8, heap.getrefcount(v));
+        for (int i = 0; i < 8; i++) {
             assertEquals(v, dicts.get(d, ks[i]));
         }
-        assertEquals(0, dicts.get(d, ks[5]));
+        assertEquals(0, dicts.get(d, ks[8]));
         dicts.put(d, ks[0], w); // replacing a value needs no memory
         assertEquals(w, dicts.get(d, ks[0]));
         assertTrue(dicts.remove(d, ks[1]));
-        assertEquals(live, heap.liveObjects());
+        assertTrue(dicts.removeInt(d, 10_002));
+        assertEquals(live, heap.liveObjects(), "the removed keys are still ours: nothing freed, nothing made");
 
         filler.release();
-        dicts.put(d, ks[5], v);
+        dicts.put(d, ks[8], v);
         dicts.put(empty, ks[0], v);
-        assertEquals(5, dicts.size(d));
+        assertEquals(7, dicts.size(d));
+        heap.verify();
         heap.decref(d);
         heap.decref(empty);
         for (long k : ks) {

@@ -389,7 +389,10 @@ class FaultInjectionTest {
         }, 11, 1));
         s.add(listOp("pop of the only item, which frees the item array", 1, NOTHING, w -> w.lists.pop(list(w)), 0, 0));
         s.add(dictPut("first put, which makes the table", 0));
-        s.add(dictPut("put that resizes the table", 5));
+        s.add(dictPut("put that begins a rebuild of the table", 6));
+        s.add(dictPut("put that begins the second rebuild", 12));
+        s.add(dictPutByValue("putInt of a new key that begins a rebuild", 12, true));
+        s.add(dictPutByValue("putStr of a new key that begins a rebuild", 12, false));
         s.add(dictPut("put into a table with room", 2));
         s.add(allocation("tuple", w -> w.heap.newTuple(w.str("x"), w.own(w.heap.newList()), w.heap.none())));
         s.add(allocation("tuple of atoms (untracked)", w -> w.heap.newTuple(w.str("x"), w.str("y"))));
@@ -433,6 +436,36 @@ class FaultInjectionTest {
             return 0;
         }, w -> assertEquals(0, w.dicts.size(w.owned.get(3)))));
         injectAll("containers", s);
+    }
+
+    /** A new key by value: its object is made (an allocation), then room for it (more). */
+    private static Scenario dictPutByValue(String name, int before, boolean isInt) {
+        return new Scenario(name, "alloc", w -> {
+            long d = w.own(w.heap.newDict());
+            for (int i = 0; i < before; i++) {
+                w.dicts.putInt(d, 1_000 + i, w.heap.none());
+            }
+            w.str("new value");
+        }, w -> {
+            if (isInt) {
+                w.dicts.putInt(w.owned.get(1), 99_999, w.owned.get(2));
+            } else {
+                w.dicts.putStr(w.owned.get(1), "new key", w.owned.get(2));
+            }
+            return 0;
+        }, w -> {
+            long d = w.owned.get(1);
+            long value = w.owned.get(2);
+            assertEquals(before + (w.failed ? 0 : 1), w.dicts.size(d), "entries");
+            for (int i = 0; i < before; i++) {
+                assertEquals(w.heap.none(), w.dicts.getInt(d, 1_000 + i), "entry " + i + " is still there");
+            }
+            assertEquals(w.failed ? 0 : value, isInt ? w.dicts.getInt(d, 99_999) : w.dicts.getStr(d, "new key"));
+            assertEquals(w.failed ? 1 : 2, w.heap.getrefcount(value));
+            // The key object, when made, belongs to the dict: one more live object than the world owns.
+            assertEquals(w.liveMark + (w.owned.size() - w.ownedMark) + (w.failed ? 0 : 1), w.heap.liveObjects(),
+                    "live objects: nothing leaked, no key object left over from a failed put");
+        });
     }
 
     private static Scenario dictPut(String name, int before) {
@@ -759,8 +792,8 @@ class FaultInjectionTest {
                 } finally {
                     w.heap.decref(s);
                 }
-                if (i % 4 == 3) {
-                    w.gc.collect(i % 8 == 7 ? 1 : 0);
+                if (i % 4 == 1) { // early: a dict's traversal costs its entries, so a cycle takes few steps
+                    w.gc.collect(i % 8 == 5 ? 1 : 0);
                 }
             }
         };

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,5 +102,21 @@ class ListsTest {
         assertThrows(NotAnObjectException.class, () -> lists.append(l, 0));
         assertEquals(0, lists.size(l));
         assertEquals(1, heap.getrefcount(x));
+    }
+
+    @Test
+    void shouldNotCopyAPresizedListWhileItFills() {
+        long l = heap.lists().newList(10_000);
+        long items = heap.getLong(l + org.refheap.layout.BuiltinLayouts.LIST_ITEMS);
+        for (int i = 0; i < 10_000; i++) {
+            heap.lists().append(l, heap.none());
+        }
+        assertEquals(items, heap.getLong(l + org.refheap.layout.BuiltinLayouts.LIST_ITEMS), "the item block never moved");
+        heap.lists().append(l, heap.none());
+        assertNotEquals(items, heap.getLong(l + org.refheap.layout.BuiltinLayouts.LIST_ITEMS), "the 10001st item grows it");
+        assertThrows(IllegalArgumentException.class, () -> heap.lists().newList(-1));
+        heap.verify();
+        heap.decref(l);
+        assertEquals(0, heap.liveObjects());
     }
 }

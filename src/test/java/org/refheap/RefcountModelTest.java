@@ -353,6 +353,39 @@ class RefcountModelTest {
                     decModel(k.id);
                     decModel(v);
                 }
+                case 14 -> { // d[k] by value (getInt/putInt/removeInt, getStr/...): no key object made
+                    MObj d = randomHeld(Kind.DICT);
+                    if (d == null || d.entries.isEmpty()) {
+                        return;
+                    }
+                    List<Integer> keys = new ArrayList<>(d.entries.keySet());
+                    MObj k = live.get(keys.get(rnd.nextInt(keys.size())));
+                    if (k.kind != Kind.INT && k.kind != Kind.STR) {
+                        return;
+                    }
+                    boolean isInt = k.kind == Kind.INT;
+                    int v = d.entries.get(k.id);
+                    assertEquals(live.get(v).addr, isInt ? dicts.getInt(d.addr, k.intValue)
+                            : dicts.getStr(d.addr, k.strValue), "by-value get");
+                    if (rnd.nextBoolean()) {
+                        int nv = randomHandle();
+                        log.append("putByValue ").append(d.id).append('[').append(k.id).append("]=").append(nv).append('\n');
+                        if (isInt) {
+                            dicts.putInt(d.addr, k.intValue, live.get(nv).addr);
+                        } else {
+                            dicts.putStr(d.addr, k.strValue, live.get(nv).addr);
+                        }
+                        incModel(nv);
+                        d.entries.put(k.id, nv);
+                        decModel(v);
+                    } else {
+                        log.append("removeByValue ").append(d.id).append('[').append(k.id).append("]\n");
+                        assertTrue(isInt ? dicts.removeInt(d.addr, k.intValue) : dicts.removeStr(d.addr, k.strValue));
+                        d.entries.remove(k.id);
+                        decModel(k.id);
+                        decModel(v);
+                    }
+                }
                 case 16 -> newWeakref();
                 case 17 -> readWeakref();
                 case 18 -> useRetainedAddress();
@@ -894,10 +927,14 @@ class RefcountModelTest {
                             assertEquals(live.get(e.getValue()).addr, heap.dicts().get(o.addr, live.get(e.getKey()).addr),
                                     "dict value");
                         }
-                        long table = heap.getLong(o.addr + 40);
-                        if (table != 0) {
-                            expectedBytes += heap.alloc.usableSize(table);
+                        expectedBytes += heap.dicts().rawBytes(o.addr);
+                        List<Long> order = new ArrayList<>();
+                        for (long s = heap.dicts().nextSlot(o.addr, 0); s >= 0; s = heap.dicts().nextSlot(o.addr, s + 1)) {
+                            order.add(heap.dicts().keyAt(o.addr, s));
                         }
+                        List<Long> expectedOrder = new ArrayList<>();
+                        o.entries.keySet().forEach(id -> expectedOrder.add(live.get(id).addr));
+                        assertEquals(expectedOrder, order, "dict insertion order");
                     }
                     case TUPLE -> {
                         for (int i = 0; i < o.items.size(); i++) {

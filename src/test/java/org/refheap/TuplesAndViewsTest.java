@@ -56,6 +56,13 @@ class TuplesAndViewsTest {
         assertThrows(WrongTypeException.class, () -> lv.wrap(d));
         assertEquals(true, dv.remove(k));
         assertEquals(0, dv.get(k));
+        dv.putInt(70_000, v).putStr("k", l);
+        assertEquals(v, dv.getInt(70_000));
+        assertEquals(l, dv.getStr("k"));
+        assertEquals(l, dv.get(k), "putStr made a key equal to the str k");
+        assertEquals(true, dv.removeInt(70_000));
+        assertEquals(true, dv.removeStr(new StringBuilder("k")));
+        assertEquals(0, dv.size());
         assertArrayEquals(new byte[] {1, 2}, heap.bytesValue(heap.newBytes(new byte[] {1, 2})));
         assertEquals("k", heap.strValue(k));
         assertEquals(true, heap.boolValue(heap.bool(true)));

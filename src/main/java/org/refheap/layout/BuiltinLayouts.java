@@ -18,11 +18,16 @@ package org.refheap.layout;
  *  list   yes     16    8 ob_size     item count
  *                 24    8 allocated   capacity of the item block
  *                 32    8 ob_item     address of a raw block of `allocated` addresses (0 if none)
- *  dict   yes     16    8 used        live entries
- *                 24    8 fill        live entries + deleted markers
- *                 32    8 mask        table slots - 1 (slots a power of two, at least 8)
- *                 40    8 table       address of a raw block of slots, 24 bytes each:
- *                                     hash (8) | key (8; 0 empty, 1 deleted) | value (8)
+ *  dict   yes     16    8 used        live entries (in both pairs while one is rebuilt)
+ *                 24    8 index       raw block of 8-byte index slots, a power of two of them; 0 = no table
+ *                 32    8 mask        index slots - 1
+ *                 40    8 entries     raw block of entries, 24 bytes each, in insertion order
+ *                 48    8 capacity    entries the block holds
+ *                 56    8 next        entry positions written so far (holes of deleted entries included)
+ *                 64    8 rebuild     raw block of an incremental rebuild under way (REB_*), 0 = none
+ *         index slot: (hash &gt;&gt;&gt; 32) &lt;&lt; 32 | (position + 1); 0 = empty. Linear probing from
+ *                     (hash &gt;&gt;&gt; 32) &amp; mask, deletion by backward shift: no tombstones.
+ *         entry:      hash (8) | key (8; 0 = hole; KEY_INT set for an int key) | value (8)
  *  struct yes if it has references or a finalizer: the user's StructLayout from offset 16, ADDRESS
  *         members are counted references (0 = NULL); a weakly referenceable struct type adds one
  *         hidden 8-byte slot after the layout: the address of its first weakref (tp_weaklistoffset)
@@ -48,22 +53,46 @@ public final class BuiltinLayouts {
     public static final int LIST_BASICSIZE = 40;
 
     public static final int DICT_USED = 16;
-    public static final int DICT_FILL = 24;
+    public static final int DICT_INDEX = 24;
     public static final int DICT_MASK = 32;
-    public static final int DICT_TABLE = 40;
-    public static final int DICT_BASICSIZE = 48;
+    public static final int DICT_ENTRIES = 40;
+    public static final int DICT_CAPACITY = 48;
+    public static final int DICT_NEXT = 56;
+    public static final int DICT_REBUILD = 64;
+    public static final int DICT_BASICSIZE = 72;
     public static final int ENTRY_SIZE = 24;
     public static final int ENTRY_HASH = 0;
     public static final int ENTRY_KEY = 8;
     public static final int ENTRY_VALUE = 16;
+    /**
+     * Set in an entry's key word (addresses are 16-byte aligned) when the key is an int: its hash is
+     * then {@code mix(value)}, a bijection, so an equal hash is an equal int and a lookup by int never
+     * reads the key object.
+     */
+    public static final long KEY_INT = 2;
+    /** The key word without its tag bits. */
+    public static final long KEY_ADDRESS = ~15L;
+
+    /** Rebuild block: state, then the other pair (being zeroed, or the old one being moved out). */
+    public static final int REB_STATE = 0;
+    public static final int REB_INDEX = 8;
+    public static final int REB_MASK = 16;
+    public static final int REB_ENTRIES = 24;
+    public static final int REB_CAPACITY = 32;
+    public static final int REB_NEXT = 40;
+    public static final int REB_CURSOR = 48;
+    public static final int REB_MOVED = 56;
+    public static final int REB_RESERVED = 64;
+    public static final int REB_SIZE = 72;
+    /** The rebuild block's pair is the new one, being zeroed a slice per operation. */
+    public static final long REB_PREPARING = 1;
+    /** The rebuild block's pair is the old one, whose entries move to the dict's pair a few per operation. */
+    public static final long REB_MIGRATING = 2;
     public static final int WR_OBJECT = 16;
     public static final int WR_CALLBACK = 24;
     public static final int WR_NEXT = 32;
     public static final int WR_PREV = 40;
     public static final int WR_BASICSIZE = 48;
-
-    /** Key of a deleted slot. Never a real address: objects are 16-byte aligned. */
-    public static final long DUMMY = 1;
 
     private BuiltinLayouts() {
     }

@@ -24,7 +24,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * hold each other, unreachable, and only the cycle collector can give that memory back.
  *
  * <p>The best price of each side is kept in a Java {@code long[]}; when its level goes, the next one is
- * found by probing the dict tick by tick (a dict has no order, and prices sit close together).
+ * found by probing the dict tick by tick (prices sit close together). Keys are given to the dicts by
+ * value ({@code putInt}, {@code getInt}, {@code removeInt}): a lookup makes no key object.
  */
 public final class RefheapBook implements OrderBook {
     private final Heap heap;
@@ -83,9 +84,7 @@ public final class RefheapBook implements OrderBook {
             level = levelType.allocate();
             lPrice.setLong(level, price);
             lInstrument.setLong(level, instrument);
-            long key = heap.newInt(price);
-            dicts.put(sides[b], key, level);
-            heap.decref(key);
+            dicts.putInt(sides[b], price, level);
             heap.decref(level); // the side dict holds it now
             levels++;
             if (dicts.size(sides[b]) == 1 || better(side, price, best[b])) {
@@ -108,17 +107,13 @@ public final class RefheapBook implements OrderBook {
         lTail.setRef(level, o);
         lTotal.setLong(level, lTotal.getLong(level) + qty);
         lCount.setLong(level, lCount.getLong(level) + 1);
-        long key = heap.newInt(id);
-        dicts.put(index, key, o);
-        heap.decref(key);
+        dicts.putInt(index, id, o);
         heap.decref(o); // the index and the queue hold it now
     }
 
     @Override
     public boolean cancel(long id) {
-        long key = heap.newInt(id);
-        long o = dicts.get(index, key);
-        heap.decref(key);
+        long o = dicts.getInt(index, id);
         if (o == 0) {
             return false;
         }
@@ -165,9 +160,7 @@ public final class RefheapBook implements OrderBook {
         }
         int n = 0;
         for (long o = lHead.getRef(level); o != 0; o = oNext.getRef(o)) {
-            long key = heap.newInt(oId.getLong(o));
-            dicts.remove(index, key); // o lives on: its neighbours (or the level) still hold it
-            heap.decref(key);
+            dicts.removeInt(index, oId.getLong(o)); // o lives on: its neighbours (or the level) still hold it
             n++;
         }
         // Deliberately no unlinking: after this the level and its orders hold each other and nothing
@@ -204,24 +197,17 @@ public final class RefheapBook implements OrderBook {
             // empty: freed by its count
             dropLevel((int) (2 * lInstrument.getLong(level) + oSide.getLong(o)), lPrice.getLong(level));
         }
-        long key = heap.newInt(oId.getLong(o));
-        dicts.remove(index, key);
-        heap.decref(key);
+        dicts.removeInt(index, oId.getLong(o));
     }
 
     /** The level at {@code price} of book {@code b} (2 * instrument + side), borrowed, or 0. */
     private long level(int b, long price) {
-        long key = heap.newInt(price);
-        long level = dicts.get(sides[b], key);
-        heap.decref(key);
-        return level;
+        return dicts.getInt(sides[b], price);
     }
 
     /** Removes the level from book {@code b} and, when it was the best, finds the next best. */
     private void dropLevel(int b, long price) {
-        long key = heap.newInt(price);
-        dicts.remove(sides[b], key);
-        heap.decref(key);
+        dicts.removeInt(sides[b], price);
         levels--;
         if (price == best[b] && dicts.size(sides[b]) > 0) {
             long step = (b & 1) == BUY ? -1 : 1; // away from the spread: every other level is there
