@@ -274,6 +274,7 @@ public final class Heap implements AutoCloseable {
     /** Adds one to the count of {@code obj}. Immortal objects keep their count. */
     public void incref(long obj) {
         if (UNCHECKED) {
+            checkOwner(); // the shared segment no longer refuses other threads
             acquire(obj, getLong(obj));
             return;
         }
@@ -290,6 +291,7 @@ public final class Heap implements AutoCloseable {
      */
     public void decref(long obj) {
         if (UNCHECKED) {
+            checkOwner();
             release(obj, getLong(obj));
             return;
         }
@@ -639,6 +641,9 @@ public final class Heap implements AutoCloseable {
         if (faults != null) {
             fault("alloc");
         }
+        if (remote != null) {
+            remote.atAllocation(); // other threads' increfs and decrefs (org.refheap.share)
+        }
         long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
         return initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
     }
@@ -647,6 +652,9 @@ public final class Heap implements AutoCloseable {
     long allocSmallObject(long type, int tid, int szidx, boolean gc) {
         if (faults != null) {
             fault("alloc");
+        }
+        if (remote != null) {
+            remote.atAllocation();
         }
         return initObject(alloc.mallocSmall(szidx), type, tid, gc);
     }
@@ -947,6 +955,44 @@ public final class Heap implements AutoCloseable {
         return new Ref(this, obj);
     }
 
+    // ================================================================== other threads (org.refheap.share)
+
+    /** Other threads' queued increfs and decrefs; null until the first object is shared (one null check per allocation). */
+    org.refheap.share.RemoteRefs remote;
+
+    /**
+     * A handle on a new reference to the immutable {@code obj} (int, float, str, bytes, None, bool,
+     * tuples of those) that any thread may hold, read, duplicate and close; see docs/THREADS.md.
+     *
+     * @throws WrongTypeException when {@code obj} is mutable (a list, a dict, a struct) or holds something mutable
+     */
+    public org.refheap.share.SharedRef shareAcross(long obj) {
+        checkOwner();
+        return remoteRefs().share(obj, false);
+    }
+
+    /** As {@link #shareAcross}, but the handle takes over the caller's reference (no incref). */
+    public org.refheap.share.SharedRef handOff(long obj) {
+        checkOwner();
+        return remoteRefs().share(obj, true);
+    }
+
+    /**
+     * Applies every increment and decrement other threads have queued (allocations and collections
+     * do it too); returns how many shared references are still open after it.
+     */
+    public long drainRemote() {
+        checkOwner();
+        return remote == null ? 0 : remote.drain();
+    }
+
+    private org.refheap.share.RemoteRefs remoteRefs() {
+        if (remote == null) {
+            remote = new org.refheap.share.RemoteRefs(new ShareDoor(this), reservation.isShared());
+        }
+        return remote;
+    }
+
     // ================================================================== self-checks and test hooks
 
     /**
@@ -1117,6 +1163,9 @@ public final class Heap implements AutoCloseable {
         }
         closed = true;
         openOwner = null;
+        if (remote != null) {
+            remote.heapClosed(); // outstanding SharedRefs now refuse every read (docs/THREADS.md)
+        }
         synchronized (OPEN) {
             OPEN.remove(this);
         }
@@ -1149,7 +1198,9 @@ public final class Heap implements AutoCloseable {
     private RuntimeException ownerOrClosed() {
         if (Thread.currentThread() != owner) {
             return new WrongThreadException("heap #" + id + " belongs to thread '" + owner.getName()
-                    + "'; it was used from thread '" + Thread.currentThread().getName() + "'");
+                    + "'; it was used from thread '" + Thread.currentThread().getName() + "' (only the owner"
+                    + " mutates or reads containers; to read an immutable object elsewhere, have the owner pass"
+                    + " a heap.shareAcross(obj) handle)");
         }
         return new IllegalStateException("heap #" + id + " is closed");
     }
@@ -1159,7 +1210,8 @@ public final class Heap implements AutoCloseable {
      * it, like Agrona's {@code agrona.disable.bounds.checks}): {@code incref}, {@code decref} and
      * struct field access then trust the address they are given. Every access still goes through the
      * heap's segment, so a bad address is at worst an exception or a corrupted heap, never a crash of
-     * the JVM; the segment still refuses other threads and a closed heap.
+     * the JVM; {@code checkOwner} still refuses other threads (the segment is shared since issue 10)
+     * and the segment a closed heap.
      */
     static final boolean UNCHECKED = Settings.DISABLE_CHECKS;
 
