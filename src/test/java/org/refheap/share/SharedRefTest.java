@@ -112,6 +112,7 @@ class SharedRefTest {
         heap.decref(heap.tuples().get(t, 1));
         heap.decref(name);
         heap.decref(inner);
+        assertFalse(heap.gc().isTracked(t), "a tuple of immutable objects is never the collector's concern");
         SharedRef rt = heap.handOff(t);
         SharedRef item = onReader(() -> {
             assertEquals(4, rt.size());
