@@ -1,5 +1,6 @@
 package org.refheap.share;
 
+import org.jctools.queues.MessagePassingQueue;
 import org.jctools.queues.MpscUnboundedXaddArrayQueue;
 import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.refheap.RefcountException;
@@ -42,6 +43,8 @@ public final class RemoteRefs {
     final int heapId;
     private final boolean segmentShared;
     private final Queue<SharedRef> queue;
+    /** The same queue when it is a JCTools one (all but {@code clq}): the owner polls it with {@code relaxedPoll}. */
+    private final MessagePassingQueue<SharedRef> mpq;
     /** Set by the owner when the heap closes; read by other threads before every use of a handle. */
     private volatile boolean closed;
 
@@ -60,6 +63,9 @@ public final class RemoteRefs {
         this.heapId = door.heapId();
         this.segmentShared = segmentShared;
         this.queue = newQueue(System.getProperty("refheap.share.queue", "xadd"));
+        @SuppressWarnings("unchecked") // every MessagePassingQueue made by newQueue holds SharedRefs
+        MessagePassingQueue<SharedRef> m = queue instanceof MessagePassingQueue<?> ? (MessagePassingQueue<SharedRef>) queue : null;
+        this.mpq = m;
         this.held = door.isDebug() ? new HashMap<>() : null;
     }
 
@@ -122,13 +128,23 @@ public final class RemoteRefs {
         draining = true;
         try {
             SharedRef r;
-            for (long n = 0; n < limit && (r = queue.poll()) != null; n++) {
+            for (long n = 0; n < limit && (r = poll()) != null; n++) {
                 apply(r);
             }
         } finally {
             draining = false;
         }
         return open;
+    }
+
+    /**
+     * The next operation, or null when the next slot is claimed but not yet written: a producer
+     * descheduled in the middle of its offer must not stall the owner (JCTools' {@code poll} would
+     * spin until the element appears). Order is kept: what lies beyond that slot waits for the
+     * next drain.
+     */
+    private SharedRef poll() {
+        return mpq != null ? mpq.relaxedPoll() : queue.poll();
     }
 
     private void apply(SharedRef r) {
