@@ -43,7 +43,8 @@ import static org.refheap.layout.TypeLayout.*;
  * so a chain of ten million objects frees in one {@code decref}.
  *
  * <h2>Checks</h2>
- * The heap belongs to the thread that created it ({@link WrongThreadException} elsewhere). Every
+ * The heap belongs to the thread that created it ({@link WrongThreadException} elsewhere; other
+ * threads read its immutable objects through {@link #shareAcross} handles, docs/THREADS.md). Every
  * public method checks its arguments once: an address outside the heap or not holding an object,
  * a freed object, a count that would fall below zero, a wrong type, an index out of range. Each is
  * an exception naming the address, type and counts, and none changes the heap. With
