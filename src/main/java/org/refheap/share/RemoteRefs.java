@@ -71,11 +71,24 @@ public final class RemoteRefs {
 
     private static Queue<SharedRef> newQueue(String kind) {
         return switch (kind) {
-            case "xadd" -> new MpscUnboundedXaddArrayQueue<>(CHUNK, 4);
+            case "xadd" -> xaddOrAtomic();
             case "atomic" -> new MpscUnboundedAtomicArrayQueue<>(CHUNK);
             case "clq" -> new ConcurrentLinkedQueue<>();
             default -> throw new IllegalArgumentException("refheap.share.queue must be xadd, atomic or clq: " + kind);
         };
+    }
+
+    /**
+     * JCTools' fastest MPSC queues reach memory through sun.misc.Unsafe, which JDK 24+ warns about and
+     * a later JDK will refuse by default ({@code --sun-misc-unsafe-memory-access}, JEP 471/498): then
+     * the same algorithm family's Unsafe-free twin (a CAS instead of the XADD on offer) takes over.
+     */
+    private static Queue<SharedRef> xaddOrAtomic() {
+        try {
+            return new MpscUnboundedXaddArrayQueue<>(CHUNK, 4);
+        } catch (LinkageError | RuntimeException e) {
+            return new MpscUnboundedAtomicArrayQueue<>(CHUNK);
+        }
     }
 
     // ================================================================== owner thread

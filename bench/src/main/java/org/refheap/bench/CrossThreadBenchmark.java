@@ -234,6 +234,83 @@ public class CrossThreadBenchmark {
         return v;
     }
 
+    // ================================================================== releases alone, no hand-over
+
+    /*
+     * The counting mechanisms without the message hand-over: consumers take and drop references to
+     * one long-lived object as fast as they can (refheap: dup().close(), two queued operations;
+     * Netty: retain() then release(), two CASes on the buffer's count, contended between consumers),
+     * while the owner does its own alloc+free (producerAlone's work; refheap's owner also applies
+     * the consumers' operations at its allocations). The owner's figure against producerAlone is
+     * "the owner's alloc+free under cross-thread release"; the consumers' figures are the release
+     * throughputs.
+     */
+
+    /** The owner's long-lived shared object, published to the group's consumers once made. */
+    @State(Scope.Group)
+    public static class Published {
+        volatile SharedRef root;
+        volatile ByteBuf buf;
+    }
+
+    @Benchmark
+    @Group("releaseRefheap")
+    @GroupThreads(1)
+    public long releaseRefheap_owner(Owner o, Published p) {
+        if (p.root == null) {
+            p.root = o.heap.handOff(o.heap.newStr("long-lived")); // never closed: the fork exits
+        }
+        long msg = o.make();
+        o.heap.decref(msg);
+        return msg;
+    }
+
+    @Benchmark
+    @Group("releaseRefheap")
+    @GroupThreads(1)
+    public long releaseRefheap_consumer(Published p, Control ctl) {
+        SharedRef r;
+        while ((r = p.root) == null) {
+            if (ctl.stopMeasurement) {
+                return 0;
+            }
+            Thread.yield();
+        }
+        r.dup().close();
+        return 1;
+    }
+
+    @Benchmark
+    @Group("releaseNettyAtomicRc")
+    @GroupThreads(1)
+    public long releaseNettyAtomicRc_owner(NettyProducer n, Published p) {
+        if (p.buf == null) {
+            p.buf = n.alloc.directBuffer(64).writeLong(42); // never released: the fork exits
+        }
+        long i = n.seq++;
+        ByteBuf b = n.alloc.directBuffer(64);
+        byte[] sym = SYMBOLS[(int) (i & 7)].getBytes(StandardCharsets.US_ASCII);
+        b.writeByte(sym.length).writeBytes(sym).writeLong(1000 + i).writeDouble(100.0 + (i & 1023) * 0.25);
+        b.release();
+        return i;
+    }
+
+    @Benchmark
+    @Group("releaseNettyAtomicRc")
+    @GroupThreads(1)
+    public long releaseNettyAtomicRc_consumer(Published p, Control ctl) {
+        ByteBuf b;
+        while ((b = p.buf) == null) {
+            if (ctl.stopMeasurement) {
+                return 0;
+            }
+            Thread.yield();
+        }
+        b.retain();
+        b.release();
+        return 1;
+    }
+
     // ================================================================== plain JVM objects, no counting
 
     record Inner(long qty, double px) {
