@@ -121,8 +121,14 @@ public final class RemoteRefs {
         }
     }
 
-    /** The most operations one allocation applies (about 10 to 40 microseconds of work). */
-    public static final int ALLOCATION_BATCH = 4096;
+    /**
+     * The most operations one allocation applies. An operation costs one or two cache misses (the
+     * handle and the queue slot were written on another core): 180-490 ns each when none is in
+     * cache (SharedRefModelTest's bound test on a loaded 2-vCPU machine), so at most about half a
+     * millisecond, and far less while the owner keeps up. Five allocations a message and three
+     * remote operations a message leave ample room.
+     */
+    public static final int ALLOCATION_BATCH = 1024;
 
     /**
      * Owner: applies every operation queued before the call, in queue order (what other threads
