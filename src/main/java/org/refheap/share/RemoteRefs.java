@@ -123,7 +123,7 @@ public final class RemoteRefs {
 
     /**
      * The most operations one allocation applies. An operation costs one or two cache misses (the
-     * handle and the queue slot were written on another core): 180-490 ns each when none is in
+     * handle and the queue slot were written on another core): 110-490 ns each when none is in
      * cache (SharedRefModelTest's bound test on a loaded 2-vCPU machine), so at most about half a
      * millisecond, and far less while the owner keeps up. Five allocations a message and three
      * remote operations a message leave ample room.
