@@ -22,11 +22,13 @@ module org.refheap {
     exports org.refheap.graph;   // objgraph
     exports org.refheap.cache;   // LruCache
     exports org.refheap.leak;    // LeakCheck and its JUnit 5 extension
+    exports org.refheap.share;   // SharedRef: objects other threads read (THREADS.md)
 
     requires java.management;   // the MXBean (Heap.registerMXBean returns a javax.management.ObjectName)
     requires jdk.jfr;           // the refheap.Collection and refheap.HeapSummary events
     // The order book demo's latency histograms; only the demo needs it, so it is optional.
     requires static HdrHistogram;
+    requires org.jctools.core;  // the MPSC queue of other threads' increfs and decrefs
     // Only org.refheap.leak.LeakCheckExtension needs it; a user of that extension has JUnit already.
     requires static org.junit.jupiter.api;
 }

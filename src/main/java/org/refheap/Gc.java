@@ -80,6 +80,9 @@ public final class Gc {
         if (generation < 0 || generation >= Collector.NUM_GENERATIONS) {
             throw new IllegalArgumentException("invalid generation " + generation + ": expected 0, 1 or 2");
         }
+        if (heap.remote != null) {
+            heap.remote.drain(); // other threads' increfs and decrefs first (docs/THREADS.md)
+        }
         return c.collect(generation);
     }
 

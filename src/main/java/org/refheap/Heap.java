@@ -43,7 +43,8 @@ import static org.refheap.layout.TypeLayout.*;
  * so a chain of ten million objects frees in one {@code decref}.
  *
  * <h2>Checks</h2>
- * The heap belongs to the thread that created it ({@link WrongThreadException} elsewhere). Every
+ * The heap belongs to the thread that created it ({@link WrongThreadException} elsewhere; other
+ * threads read its immutable objects through {@link #shareAcross} handles, docs/THREADS.md). Every
  * public method checks its arguments once: an address outside the heap or not holding an object,
  * a freed object, a count that would fall below zero, a wrong type, an index out of range. Each is
  * an exception naming the address, type and counts, and none changes the heap. With
@@ -306,6 +307,7 @@ public final class Heap implements AutoCloseable {
     /** Adds one to the count of {@code obj}. Immortal objects keep their count. */
     public void incref(long obj) {
         if (UNCHECKED) {
+            checkOwner(); // the shared segment no longer refuses other threads
             acquire(obj, getLong(obj));
             return;
         }
@@ -322,6 +324,7 @@ public final class Heap implements AutoCloseable {
      */
     public void decref(long obj) {
         if (UNCHECKED) {
+            checkOwner();
             release(obj, getLong(obj));
             return;
         }
@@ -705,6 +708,9 @@ public final class Heap implements AutoCloseable {
         if (faults != null) {
             fault("alloc");
         }
+        if (remote != null) {
+            remote.atAllocation(); // other threads' increfs and decrefs (org.refheap.share)
+        }
         long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
         long obj = initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
         if (allocListener != null) {
@@ -717,6 +723,9 @@ public final class Heap implements AutoCloseable {
     long allocSmallObject(long type, int tid, int szidx, boolean gc) {
         if (faults != null) {
             fault("alloc");
+        }
+        if (remote != null) {
+            remote.atAllocation();
         }
         long obj = initObject(alloc.mallocSmall(szidx), type, tid, gc);
         if (allocListener != null) {
@@ -1053,6 +1062,44 @@ public final class Heap implements AutoCloseable {
         return new Ref(this, obj);
     }
 
+    // ================================================================== other threads (org.refheap.share)
+
+    /** Other threads' queued increfs and decrefs; null until the first object is shared (one null check per allocation). */
+    org.refheap.share.RemoteRefs remote;
+
+    /**
+     * A handle on a new reference to the immutable {@code obj} (int, float, str, bytes, None, bool,
+     * tuples of those) that any thread may hold, read, duplicate and close; see docs/THREADS.md.
+     *
+     * @throws WrongTypeException when {@code obj} is mutable (a list, a dict, a struct) or holds something mutable
+     */
+    public org.refheap.share.SharedRef shareAcross(long obj) {
+        checkOwner();
+        return remoteRefs().share(obj, false);
+    }
+
+    /** As {@link #shareAcross}, but the handle takes over the caller's reference (no incref). */
+    public org.refheap.share.SharedRef handOff(long obj) {
+        checkOwner();
+        return remoteRefs().share(obj, true);
+    }
+
+    /**
+     * Applies every increment and decrement other threads have queued (allocations and collections
+     * do it too); returns how many shared references are still open after it.
+     */
+    public long drainRemote() {
+        checkOwner();
+        return remote == null ? 0 : remote.drain();
+    }
+
+    private org.refheap.share.RemoteRefs remoteRefs() {
+        if (remote == null) {
+            remote = new org.refheap.share.RemoteRefs(new ShareDoor(this), reservation.isShared());
+        }
+        return remote;
+    }
+
     // ================================================================== self-checks and test hooks
 
     /**
@@ -1245,6 +1292,9 @@ public final class Heap implements AutoCloseable {
         }
         closed = true;
         openOwner = null;
+        if (remote != null) {
+            remote.heapClosed(); // outstanding SharedRefs now refuse every read (docs/THREADS.md)
+        }
         synchronized (OPEN) {
             OPEN.remove(this);
         }
@@ -1283,7 +1333,9 @@ public final class Heap implements AutoCloseable {
     private RuntimeException ownerOrClosed() {
         if (Thread.currentThread() != owner) {
             return new WrongThreadException("heap #" + id + " belongs to thread '" + owner.getName()
-                    + "'; it was used from thread '" + Thread.currentThread().getName() + "'");
+                    + "'; it was used from thread '" + Thread.currentThread().getName() + "' (only the owner"
+                    + " mutates or reads containers; to read an immutable object elsewhere, have the owner pass"
+                    + " a heap.shareAcross(obj) handle)");
         }
         return new IllegalStateException("heap #" + id + " is closed");
     }
@@ -1293,7 +1345,8 @@ public final class Heap implements AutoCloseable {
      * it, like Agrona's {@code agrona.disable.bounds.checks}): {@code incref}, {@code decref} and
      * struct field access then trust the address they are given. Every access still goes through the
      * heap's segment, so a bad address is at worst an exception or a corrupted heap, never a crash of
-     * the JVM; the segment still refuses other threads and a closed heap.
+     * the JVM; {@code checkOwner} still refuses other threads (the segment is shared since issue 10)
+     * and the segment a closed heap.
      */
     static final boolean UNCHECKED = Settings.DISABLE_CHECKS;
 

@@ -55,6 +55,10 @@ public final class Ref implements AutoCloseable {
 
     @Override
     public String toString() {
-        return address == 0 ? "Ref(closed)" : "Ref(" + heap.describe(address) + ")";
+        if (address == 0) {
+            return "Ref(closed)";
+        }
+        heap.checkOwner(); // describe reads the header, which only the owner may (the segment is shared)
+        return "Ref(" + heap.describe(address) + ")";
     }
 }

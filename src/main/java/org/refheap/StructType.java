@@ -257,7 +257,8 @@ public final class StructType {
 
     void check(long obj) {
         if (Heap.UNCHECKED) {
-            return; // the segment still checks bounds, thread and liveness of the heap
+            heap.checkOwner(); // the segment still checks bounds and liveness; it is shared, so not the thread
+            return;
         }
         heap.checkOwner();
         heap.checkType(obj, typeAddress, name);

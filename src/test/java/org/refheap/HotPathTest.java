@@ -151,7 +151,8 @@ class HotPathTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.exitValue(), out);
         for (String expect : new String[] {"unchecked=true", "counts ok", "fields ok", "outside: IndexOutOfBoundsException",
-                "thread: WrongThreadException", "closed: IllegalStateException"}) {
+                "thread: WrongThreadException", "thread decref: WrongThreadException",
+                "thread field: WrongThreadException", "thread store: WrongThreadException", "closed: IllegalStateException"}) {
             assertTrue(out.contains(expect), "missing '" + expect + "' in:\n" + out);
         }
         assertFalse(out.contains("FAIL"), out);

@@ -26,7 +26,13 @@ public final class UncheckedProbe {
         check(a.getLong(o) == 42 && r.getRef(o) == s, "fields");
         System.out.println("fields ok");
         expect("outside", () -> heap.decref(heap.limit + 4096));
-        Thread other = new Thread(() -> expect("thread", () -> heap.incref(o)));
+        // The segment is shared (issue 10): the owner check is the heap's own, in this mode too.
+        Thread other = new Thread(() -> {
+            expect("thread", () -> heap.incref(o));
+            expect("thread decref", () -> heap.decref(o));
+            expect("thread field", () -> a.getLong(o));
+            expect("thread store", () -> r.setRef(o, 0));
+        });
         other.start();
         other.join();
         heap.decref(o);

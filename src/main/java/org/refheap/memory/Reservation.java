@@ -8,7 +8,7 @@ import java.util.function.LongConsumer;
 
 /**
  * One contiguous range of reserved address space, aligned to {@code alignment}, seen as one
- * {@link MemorySegment} owned by a confined {@link Arena}.
+ * {@link MemorySegment} owned by a shared {@link Arena}.
  *
  * <pre>
  *  raw (what mmap returned)                                     raw + rawSize
@@ -16,12 +16,19 @@ import java.util.function.LongConsumer;
  *              base (aligned)                            base + size
  * </pre>
  *
- * <p>Because the segment is confined, every access from a thread other than the creator is a
- * {@link WrongThreadException} and every access after {@link #close()} an
+ * <p>Every access is bounds checked, and every access after {@link #close()} is an
  * {@link IllegalStateException}: a bad access is a Java exception, never a crash. Closing the arena
  * unmaps the whole reservation, slack included. {@link #decommit} and {@link #touch} keep that
  * promise too: they act only on whole pages of {@code [base, base + size)}, from the owning thread,
  * while the reservation is open, and refuse anything else before any system call.
+ *
+ * <p><b>Shared, not confined</b> (issue 10): other threads may read a heap's immutable objects
+ * through {@code org.refheap.share.SharedRef}, so the segment must accept them; the owner thread is
+ * checked by the heap itself on every public call ({@code Heap.checkOwner}). A shared arena's close
+ * is a handshake with every thread: one caught inside an access gets an IllegalStateException, so
+ * unmapping is still safe while another thread reads. {@code -Drefheap.confinedArena=true} brings
+ * back the confined arena, for measuring what sharing costs (nothing can then be read from other
+ * threads).
  */
 public final class Reservation implements AutoCloseable {
     private static final long PAGE_SIZE = NativeMemory.PAGE_SIZE;
@@ -32,6 +39,11 @@ public final class Reservation implements AutoCloseable {
     private final long base;
     private final long size;
     private final Thread owner;
+    /**
+     * {@code refheap.confinedArena}: the pre-issue-10 confined segment. Read at each construction,
+     * not once per JVM, so that one benchmark run can compare both.
+     */
+    private final boolean confined;
 
     /**
      * Reserves {@code size} bytes whose first byte is aligned to {@code alignment} (a power of two).
@@ -62,7 +74,8 @@ public final class Reservation implements AutoCloseable {
         Arena a = null;
         try {
             afterReserve.accept(raw);
-            a = Arena.ofConfined();
+            this.confined = Boolean.getBoolean("refheap.confinedArena");
+            a = confined ? Arena.ofConfined() : Arena.ofShared();
             this.base = (raw + alignment - 1) & -alignment;
             this.size = size;
             this.owner = Thread.currentThread();
@@ -145,6 +158,11 @@ public final class Reservation implements AutoCloseable {
             throw new IllegalStateException(op + "(0x" + Long.toHexString(address) + ", " + bytes
                     + "): the reservation is closed; its range may belong to someone else now");
         }
+    }
+
+    /** Whether other threads may access the segment (false only under {@code -Drefheap.confinedArena=true}). */
+    public boolean isShared() {
+        return !confined;
     }
 
     public boolean isOpen() {

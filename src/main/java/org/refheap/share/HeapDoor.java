@@ -1,0 +1,47 @@
+package org.refheap.share;
+
+/**
+ * What {@link RemoteRefs} may do to its heap, and nothing more. Implemented only inside
+ * {@code org.refheap} (a package-private class that only the heap instantiates): holding a
+ * {@code HeapDoor} of your own making opens no heap.
+ *
+ * <p>Owner-thread methods: {@link #checkShareable}, {@link #incref}, {@link #decref},
+ * {@link #canDrainNow}, {@link #unraisable}. Any-thread methods read one object that a
+ * {@link SharedRef} keeps alive: {@link #kindOf}, {@link #typeName}, {@link #word},
+ * {@link #doubleAt}, {@link #bytes}, {@link #str}; they throw IllegalStateException once the heap's
+ * memory is unmapped, never crash.
+ */
+public interface HeapDoor {
+    int heapId();
+
+    boolean isDebug();
+
+    /** Owner: {@code obj} is live and deeply immutable; returns its kind, else throws naming what is mutable. */
+    int checkShareable(long obj);
+
+    /** Owner: the checked incref (a bad address is an exception, nothing changes). */
+    void incref(long obj);
+
+    /** Owner: the checked decref. */
+    void decref(long obj);
+
+    /** Owner: whether queued operations may be applied now (not in the middle of a collection). */
+    boolean canDrainNow();
+
+    /** Owner: reports what has nowhere to go (a bad operation found while draining). */
+    void unraisable(String where, Throwable t);
+
+    /** Any thread: the kind (TypeLayout.KIND_*) of the object at {@code obj}, or -1 when none is there (freed). */
+    int kindOf(long obj);
+
+    /** Any thread: the type's name, "T, freed" for a freed object. */
+    String typeName(long obj);
+
+    long word(long address);
+
+    double doubleAt(long address);
+
+    byte[] bytes(long obj);
+
+    String str(long obj);
+}
