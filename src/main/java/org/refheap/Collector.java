@@ -636,7 +636,7 @@ final class Collector {
      * stop-the-world collection past moveUnreachable (COLLECTING), swept into the pause-bounded
      * collector's garbage (CONDEMNED), or left unmarked in its set once marking is complete.
      */
-    private boolean isGarbage(long obj) {
+    boolean isGarbage(long obj) {
         long g = obj - GC_HEAD_SIZE;
         return (heap.getLong(g + 8) & (COLLECTING | CONDEMNED)) != 0 && !IncrementalCollector.inSet(heap.getLong(g))
                 || inc.isCondemned(obj);

@@ -168,7 +168,10 @@ public final class WeakRefs {
         int n = 0;
         for (long wr = first; wr != 0; wr = heap.getLong(obj + wlo)) {
             clearRef(wr);
-            if (heap.getLong(wr + WR_CALLBACK) != 0) {
+            // A weakref that is itself garbage of the collection under way (condemned by a
+            // pause-bounded cycle between its steps) is cleared, but its callback never runs: nothing
+            // may see a garbage object again, as for the weakrefs a collection clears itself.
+            if (heap.getLong(wr + WR_CALLBACK) != 0 && !heap.collector().isGarbage(wr)) {
                 if (toCall == null) {
                     toCall = new long[4];
                 } else if (n == toCall.length) {

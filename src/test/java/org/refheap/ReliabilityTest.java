@@ -598,6 +598,40 @@ class ReliabilityTest {
         }
     }
 
+    /**
+     * A weakref condemned by a pause-bounded cycle (only garbage holds it) whose referent dies by its
+     * count between two steps: the weakref is cleared, its callback never runs (IncrementalModelTest
+     * program 7134210670249055678 had the callback called on its own condemned weakref).
+     */
+    @Test
+    void shouldNotCallBackACondemnedWeakrefWhenItsReferentDiesBetweenSteps() {
+        long referent = node.allocate();
+        int[] calls = {0};
+        long wr = heap.weakrefs().ref(referent, w -> calls[0]++);
+        long x = node.allocate();
+        long y = node.allocate();
+        a.setRef(x, y);
+        a.setRef(y, x);
+        b.setRef(x, wr); // the weakref is held by the cycle alone
+        heap.decref(wr);
+        heap.decref(x);
+        heap.decref(y);
+        boolean done = false;
+        for (int i = 0; i < 10_000 && !done && heap.isLive(wr); i++) {
+            done = gc.collectStep(1);
+        }
+        assertFalse(done, "the cycle ended before it condemned the weakref");
+        assertFalse(heap.isLive(wr), "the weakref must read as condemned between steps");
+        heap.decref(referent); // dies by its count while its weakref is condemned
+        while (!gc.collectStep(1_000_000)) {
+            // to the cycle's end
+        }
+        assertEquals(0, calls[0], "a garbage weakref's callback ran");
+        assertTrue(unraisable.isEmpty(), unraisable.toString());
+        assertEquals(0, heap.liveObjects());
+        heap.verify();
+    }
+
     // ------------------------------------------------------------------ edges
 
     @Test
