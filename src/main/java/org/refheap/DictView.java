@@ -74,11 +74,13 @@ public final class DictView {
         return dicts.getInt(dict, key);
     }
 
+    /** {@link Dicts#putInt}. @param key the int key's value @param value the value (incref'd) @return this view */
     public DictView putInt(long key, long value) {
         dicts.putInt(dict, key, value);
         return this;
     }
 
+    /** {@link Dicts#removeInt}. @param key the int key's value @return whether it was present */
     public boolean removeInt(long key) {
         return dicts.removeInt(dict, key);
     }
@@ -88,11 +90,13 @@ public final class DictView {
         return dicts.getStr(dict, key);
     }
 
+    /** {@link Dicts#putStr}. @param key the text of the str key @param value the value (incref'd) @return this view */
     public DictView putStr(CharSequence key, long value) {
         dicts.putStr(dict, key, value);
         return this;
     }
 
+    /** {@link Dicts#removeStr(long, CharSequence)}. @param key the text of the str key @return whether it was present */
     public boolean removeStr(CharSequence key) {
         return dicts.removeStr(dict, key);
     }

@@ -205,6 +205,7 @@ public final class Dicts {
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
+    /** Whether {@code dict} has the int key {@code key} (no key object made). @param dict a dict @param key the int's value @return true if present */
     public boolean containsInt(long dict, long key) {
         check(dict);
         return find(dict, Hashing.mix(key), BY_INT, 0, null) != 0;
@@ -239,11 +240,13 @@ public final class Dicts {
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
+    /** Whether {@code dict} has the str key {@code key} (no key object made). @param dict a dict @param key the text @return true if present */
     public boolean containsStr(long dict, CharSequence key) {
         check(dict);
         return find(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key) != 0;
     }
 
+    /** Whether {@code dict} has the str key whose UTF-8 bytes are {@code utf8}. @param dict a dict @param utf8 the text's bytes @return true if present */
     public boolean containsStr(long dict, byte[] utf8) {
         check(dict);
         return find(dict, Hashing.hashBytes(bytes(utf8)), BY_UTF8, 0, utf8) != 0;
@@ -257,11 +260,13 @@ public final class Dicts {
         putEntry(dict, StrCodec.hash(key), BY_CHARS, 0, 0, key, value);
     }
 
+    /** Removes the str key {@code key}, releasing key and value. @param dict a dict @param key the text @return whether it was present */
     public boolean removeStr(long dict, CharSequence key) {
         check(dict);
         return removeEntry(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key);
     }
 
+    /** Removes the str key whose UTF-8 bytes are {@code utf8}, releasing key and value. @param dict a dict @param utf8 the text's bytes @return whether it was present */
     public boolean removeStr(long dict, byte[] utf8) {
         check(dict);
         return removeEntry(dict, Hashing.hashBytes(bytes(utf8)), BY_UTF8, 0, utf8);

@@ -21,6 +21,8 @@ import java.util.TreeSet;
  * refheap.disableChecks   false    true | false      skip per-call validation (bounds still hold)
  * refheap.tracemalloc     0        0..65535          frames traced per allocation; 0 = off (PYTHONTRACEMALLOC)
  * refheap.leakReport      off      off|count|full    what Heap.close() says about objects still alive
+ * refheap.confinedArena   false    true | false      (measuring) a confined segment, as before threads
+ * refheap.share.queue     xadd     xadd|atomic|clq   (measuring) the queue of other threads' count changes
  * </pre>
  *
  * <p>A value refheap cannot take ({@code -Drefheap.debug=ture}, {@code -Drefheap.tracemalloc=-1}) is
@@ -42,6 +44,13 @@ public final class Settings {
     /** Read by refheap's own test suite (make stress, replaying a seed); they change no library code. */
     static final List<String> TEST_SUITE = List.of("refheap.stress", "refheap.seed", "refheap.programs",
             "refheap.programSeed", "refheap.verifyAll");
+    /**
+     * Switches for measuring, read each time a heap is made (so a benchmark may flip them between
+     * heaps in one JVM) through {@link #confinedArena()} and {@link #shareQueue()}.
+     */
+    static final List<String> MEASUREMENT = List.of("refheap.confinedArena", "refheap.share.queue");
+    /** The values {@code refheap.share.queue} takes. */
+    static final List<String> SHARE_QUEUES = List.of("xadd", "atomic", "clq");
     /** The build's own namespace (Maven properties that Surefire passes on to the tests). */
     static final String BUILD_PREFIX = "refheap.test.";
     /** The values {@code refheap.leakReport} takes. */
@@ -67,15 +76,14 @@ public final class Settings {
      * validation at the API edge (thread, open heap, object header, type), as Agrona's
      * {@code agrona.disable.bounds.checks} does. Even then every access stays inside the heap's
      * {@code MemorySegment}, so a bad address is still an exception, never a crash. Default
-     * {@code false}. Issue 8 (speed) reads it; until then it is accepted and has no effect.
+     * {@code false}.
      */
     public static final boolean DISABLE_CHECKS;
 
     /**
      * {@code -Drefheap.tracemalloc=N}: every heap starts tracing its allocations with {@code N} stack
      * frames each, like {@code PYTHONTRACEMALLOC=N}; {@code 0} (the default) leaves tracing off. Within
-     * {@code 0..}{@value #TRACEMALLOC_MAX_FRAMES}. Issue 9 (leak hunting) reads it; until then it is
-     * accepted and has no effect.
+     * {@code 0..}{@value #TRACEMALLOC_MAX_FRAMES}.
      */
     public static final int TRACEMALLOC;
 
@@ -97,6 +105,42 @@ public final class Settings {
     }
 
     private Settings() {
+    }
+
+    /**
+     * {@code -Drefheap.confinedArena=true}: a new heap's segment belongs to a confined arena, as before
+     * objects could cross threads (only to measure what sharing costs the owner; nothing can then be
+     * read from another thread). Read at each heap's creation. Default {@code false}.
+     *
+     * @return whether the next heap's segment is confined
+     * @throws IllegalArgumentException when the value is not a boolean
+     */
+    public static boolean confinedArena() {
+        List<String> errors = new ArrayList<>();
+        boolean v = bool(System.getProperties(), "refheap.confinedArena", errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("refheap: " + errors.get(0));
+        }
+        return v;
+    }
+
+    /**
+     * {@code -Drefheap.share.queue=xadd|atomic|clq}: the queue that carries other threads' increfs and
+     * decrefs to a heap's owner (JCTools' XADD queue, its Unsafe-free CAS queue, or the JDK's
+     * {@code ConcurrentLinkedQueue}), for benchmarks. Read when a heap first shares. Default
+     * {@code xadd}.
+     *
+     * @return the queue's name
+     * @throws IllegalArgumentException when the value is none of those
+     */
+    public static String shareQueue() {
+        List<String> errors = new ArrayList<>();
+        String v = System.getProperty("refheap.share.queue") == null ? "xadd"
+                : choice(System.getProperties(), "refheap.share.queue", SHARE_QUEUES, errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("refheap: " + errors.get(0));
+        }
+        return v;
     }
 
     /** What {@link #read} found. */
@@ -133,7 +177,8 @@ public final class Settings {
      * @return true if a {@code -D} of that name is expected
      */
     public static boolean isKnown(String name) {
-        return RUNTIME.contains(name) || TEST_SUITE.contains(name) || name.startsWith(BUILD_PREFIX);
+        return RUNTIME.contains(name) || TEST_SUITE.contains(name) || MEASUREMENT.contains(name)
+                || name.startsWith(BUILD_PREFIX);
     }
 
     private static boolean bool(Properties props, String name, List<String> errors) {

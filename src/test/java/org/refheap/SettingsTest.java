@@ -127,7 +127,8 @@ class SettingsTest {
         while (m.find()) {
             listed.add(m.group(1));
         }
-        List<String> known = Stream.concat(Settings.RUNTIME.stream(), Settings.TEST_SUITE.stream()).toList();
+        List<String> known = Stream.of(Settings.RUNTIME, Settings.TEST_SUITE, Settings.MEASUREMENT)
+                .flatMap(List::stream).toList();
         assertEquals(known, listed, "README's table of -Drefheap.* properties");
     }
 

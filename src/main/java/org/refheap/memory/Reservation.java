@@ -74,7 +74,7 @@ public final class Reservation implements AutoCloseable {
         Arena a = null;
         try {
             afterReserve.accept(raw);
-            this.confined = Boolean.getBoolean("refheap.confinedArena");
+            this.confined = org.refheap.Settings.confinedArena();
             a = confined ? Arena.ofConfined() : Arena.ofShared();
             this.base = (raw + alignment - 1) & -alignment;
             this.size = size;

@@ -12,8 +12,10 @@ package org.refheap.share;
  * memory is unmapped, never crash.
  */
 public interface HeapDoor {
+    /** The heap's number, for messages. @return its id */
     int heapId();
 
+    /** Whether the heap is a debug heap (shared references are then counted per object). @return true in debug mode */
     boolean isDebug();
 
     /** Owner: {@code obj} is live and deeply immutable; returns its kind, else throws naming what is mutable. */
@@ -37,11 +39,15 @@ public interface HeapDoor {
     /** Any thread: the type's name, "T, freed" for a freed object. */
     String typeName(long obj);
 
+    /** The word at {@code address} of an object a shared reference keeps alive. @param address inside such an object @return the word */
     long word(long address);
 
+    /** The double at {@code address} of an object a shared reference keeps alive. @param address inside such an object @return the value */
     double doubleAt(long address);
 
+    /** The contents of a bytes object a shared reference keeps alive. @param obj the bytes object @return a copy */
     byte[] bytes(long obj);
 
+    /** The text of a str a shared reference keeps alive. @param obj the str @return its text */
     String str(long obj);
 }

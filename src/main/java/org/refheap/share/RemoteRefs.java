@@ -62,7 +62,7 @@ public final class RemoteRefs {
         this.owner = Thread.currentThread();
         this.heapId = door.heapId();
         this.segmentShared = segmentShared;
-        this.queue = newQueue(System.getProperty("refheap.share.queue", "xadd"));
+        this.queue = newQueue(org.refheap.Settings.shareQueue());
         @SuppressWarnings("unchecked") // every MessagePassingQueue made by newQueue holds SharedRefs
         MessagePassingQueue<SharedRef> m = queue instanceof MessagePassingQueue<?> ? (MessagePassingQueue<SharedRef>) queue : null;
         this.mpq = m;

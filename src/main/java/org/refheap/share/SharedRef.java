@@ -93,6 +93,7 @@ public final class SharedRef implements AutoCloseable {
         return home.door.typeName(address);
     }
 
+    /** Whether the object is None. @return true for None */
     public boolean isNone() {
         checkUsable();
         return kind == KIND_NONE;
@@ -104,6 +105,7 @@ public final class SharedRef implements AutoCloseable {
         return read(address + VALUE);
     }
 
+    /** The value of a float. @return the value @throws WrongTypeException when it is not a float */
     public double floatValue() {
         expect(KIND_FLOAT, KIND_FLOAT, "a float");
         try {
@@ -113,11 +115,13 @@ public final class SharedRef implements AutoCloseable {
         }
     }
 
+    /** The value of a bool. @return the value @throws WrongTypeException when it is not a bool */
     public boolean boolValue() {
         expect(KIND_BOOL, KIND_BOOL, "a bool");
         return read(address + VALUE) != 0;
     }
 
+    /** The text of a str. @return the text @throws WrongTypeException when it is not a str */
     public String strValue() {
         expect(KIND_STR, KIND_STR, "a str");
         try {
@@ -127,6 +131,7 @@ public final class SharedRef implements AutoCloseable {
         }
     }
 
+    /** The contents of a bytes object. @return a copy @throws WrongTypeException when it is not bytes */
     public byte[] bytesValue() {
         expect(KIND_BYTES, KIND_BYTES, "a bytes");
         try {
@@ -158,6 +163,7 @@ public final class SharedRef implements AutoCloseable {
         return read(item + VALUE);
     }
 
+    /** Item {@code index} of a tuple, read in place, as a float. @param index the item @return its value */
     public double floatAt(int index) {
         long item = itemAddress(index);
         checkItem(item, index, itemKind(item, index), KIND_FLOAT, KIND_FLOAT, "a float");
@@ -168,6 +174,7 @@ public final class SharedRef implements AutoCloseable {
         }
     }
 
+    /** Item {@code index} of a tuple, read in place, as a str. @param index the item @return its text */
     public String strAt(int index) {
         long item = itemAddress(index);
         checkItem(item, index, itemKind(item, index), KIND_STR, KIND_STR, "a str");
