@@ -114,7 +114,10 @@ class ModuleProjectTest {
         assertTrue(Files.isRegularFile(project.resolve("target/classes/module-info.class")), build.output);
 
         String classes = project.resolve("target/classes").toString();
-        String path = classes + File.pathSeparator + jar;
+        // refheap's one runtime dependency (the queue of other threads' count changes), where Maven put it.
+        String jctools = Path.of(org.jctools.queues.MpscUnboundedXaddArrayQueue.class.getProtectionDomain()
+                .getCodeSource().getLocation().toURI()).toString();
+        String path = classes + File.pathSeparator + jar + File.pathSeparator + jctools;
         for (String program : List.of("Main", "Checks")) {
             Result modular = run(project, java, "--enable-native-access=org.refheap", "--module-path", path,
                     "--module", "example.app/example.app." + program);

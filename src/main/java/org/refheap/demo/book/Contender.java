@@ -20,8 +20,12 @@ public enum Contender {
             "gc disabled in bursts; in each gap the collection the thresholds call for, if any (full ones included)"),
     RH_STEPPED("rh-stepped", Kind.REFHEAP, "refheap, collectStep in gaps",
             "gc disabled in bursts; in each gap gc.collect(0) + one gc.collectStep(budget)"),
-    RH_LATENCY("rh-latency", Kind.REFHEAP, "refheap, latency configuration",
-            "the candidate collector's latency configuration will plug in here; for now one gc.collectStep(budget) per gap"),
+    RH_LATENCY("rh-latency", Kind.REFHEAP, "refheap, low-latency mode, steps in gaps",
+            "CollectionMode.LOW_LATENCY (candidate roots); gc disabled in bursts; in each gap gc.collect(0) + one"
+                    + " gc.collectStep(budget): candidate cycles, a full cycle only when one is owed"),
+    RH_LATENCY_AUTO("rh-latency-auto", Kind.REFHEAP, "refheap, low-latency mode, automatic",
+            "CollectionMode.LOW_LATENCY with the collector on: young collections and budgeted candidate steps"
+                    + " triggered by allocation, as CPython's are; the gaps do nothing"),
     G1("g1", Kind.JVM, "JVM objects, G1", "HashMap/TreeMap and plain objects; G1, default heap sizing"),
     G1_FIXED("g1-fixed", Kind.JVM, "JVM objects, G1 fixed heap", "the same, G1 with a fixed heap (-Xms = -Xmx)"),
     ZGC("zgc", Kind.JVM, "JVM objects, ZGC", "the same, ZGC (generational), default heap sizing"),

@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 import org.refheap.Gc;
 import org.refheap.GcCallback;
 import org.refheap.Heap;
+import org.refheap.CollectionMode;
 import org.refheap.HeapConfig;
 import org.refheap.alloc.ReleasePolicy;
 
@@ -77,7 +78,11 @@ public final class ContenderRunner {
     // ------------------------------------------------------------------------------- refheap
 
     private RunResult runRefheap(Contender c, EventStream s, JvmGcProbe jvm) throws IOException {
-        try (Heap heap = Heap.create(HEAP_CONFIG.withMaxBytes(maxBytesFor(s)))) {
+        HeapConfig config = HEAP_CONFIG.withMaxBytes(maxBytesFor(s));
+        if (c == Contender.RH_LATENCY || c == Contender.RH_LATENCY_AUTO) {
+            config = config.withCollectionMode(CollectionMode.LOW_LATENCY); // the one setting a user turns on
+        }
+        try (Heap heap = Heap.create(config)) {
             RefheapBook book = new RefheapBook(heap, s.instruments());
             Gc gc = heap.gc();
             Pauses pauses = new Pauses();
@@ -158,13 +163,13 @@ public final class ContenderRunner {
 
         static GapPolicy of(Contender c, Heap heap, long budgetNanos) {
             Gc gc = heap.gc();
-            if (c == Contender.RH_AUTO) {
+            if (c == Contender.RH_AUTO || c == Contender.RH_LATENCY_AUTO) {
                 gc.enable();
             } else {
                 gc.disable(); // no automatic collection inside bursts; what the gaps do is below
             }
             return switch (c) {
-                case RH_AUTO, RH_OFF -> new GapPolicy() {
+                case RH_AUTO, RH_OFF, RH_LATENCY_AUTO -> new GapPolicy() {
                     @Override
                     void gap(Pauses pauses) {
                     }
@@ -192,18 +197,21 @@ public final class ContenderRunner {
             };
         }
 
-        // ============================================================================================
-        // PLUG POINT (issue 12): the candidate collector's latency-oriented configuration.
-        // When it lands, this is the one place to change: switch it on for this heap (the single
-        // setting a user turns on) and let the gap run its bounded unit of work. Until then the
-        // "latency" contender runs the pause-bounded full collection alone: one collectStep(budget)
-        // per gap, without stepped's collect(0).
-        // ============================================================================================
+        /**
+         * The low-latency mode (the heap was made with {@link CollectionMode#LOW_LATENCY}): the young
+         * garbage, then one budgeted step, which in this mode runs candidate cycles over what decrefs
+         * buffered (and a budgeted full cycle only when a candidate's closure outgrew its limit).
+         */
         private static GapPolicy latency(Gc gc, long budgetNanos) {
             return new GapPolicy() {
                 @Override
                 void gap(Pauses pauses) {
-                    step(gc, budgetNanos, pauses);
+                    gc.collect(0);
+                    long t0 = System.nanoTime();
+                    gc.collectStep(budgetNanos);
+                    if (pauses.measuring) {
+                        pauses.record(System.nanoTime() - t0);
+                    }
                 }
             };
         }
