@@ -12,8 +12,12 @@ $(error No JDK >= 22 found. Install one, e.g. `apt-get install temurin-25-jdk` (
 endif
 export JAVA_HOME := $(JDK)
 export PATH := $(JDK)/bin:$(PATH)
-# Maven's own guava calls sun.misc.Unsafe; JDK 24+ would warn about it on every run.
+# Maven's own guava calls sun.misc.Unsafe; JDK 24+ would warn about it on every run. The option exists
+# from JDK 23 on (JDK 22 would refuse to start with it).
+JDK_FEATURE := $(shell $(JDK)/bin/java -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $$2; exit}')
+ifeq ($(shell [ "$(JDK_FEATURE)" -ge 23 ] 2>/dev/null && echo yes),yes)
 export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
+endif
 
 MVNW := $(CURDIR)/mvnw -B -Dstyle.color=never
 MVN := $(MVNW) -q
