@@ -99,7 +99,7 @@ public final class LeakToolsRatios {
 
     /** {@code modes} alone in this JVM (one mode per JVM keeps the others' profiles out of the JIT's view). */
     static void orderBook(int events, String[] modes) {
-        EventStream s = MarketGenerator.generate(7, events).stream();
+        EventStream s = MarketGenerator.generate(7L, events).stream();
         double[] best = new double[modes.length];
         java.util.Arrays.fill(best, Double.MAX_VALUE);
         for (int round = 0; round < 6; round++) {
@@ -117,7 +117,7 @@ public final class LeakToolsRatios {
 
     /** The book's live blocks by line, exact and sampled at several rates, at the end of the same stream. */
     static void sampledAccuracy(int events) {
-        EventStream s = MarketGenerator.generate(7, events).stream();
+        EventStream s = MarketGenerator.generate(7L, events).stream();
         List<Statistic> exactTop;
         try (Heap heap = Heap.create()) {
             Tracemalloc.of(heap).start(1);

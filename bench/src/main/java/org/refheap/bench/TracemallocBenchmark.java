@@ -112,7 +112,7 @@ public class TracemallocBenchmark {
 
         @Setup(Level.Trial)
         public void setUp() {
-            events = MarketGenerator.generate(7, 50_000).stream();
+            events = MarketGenerator.generate(7L, 50_000).stream();
         }
     }
 
