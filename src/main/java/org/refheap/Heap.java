@@ -1290,6 +1290,11 @@ public final class Heap implements AutoCloseable {
             throw new IllegalStateException("heap #" + id + " cannot be closed from inside a finalizer, a weakref"
                     + " callback or a collection: the heap is in the middle of freeing objects");
         }
+        try {
+            LeakReport.atClose(this, Settings.LEAK_REPORT, System.err); // -Drefheap.leakReport
+        } catch (RuntimeException e) {
+            unraisable("leak report of heap #" + id, e); // a report must never keep the memory
+        }
         closed = true;
         openOwner = null;
         if (remote != null) {

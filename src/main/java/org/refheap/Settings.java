@@ -90,8 +90,8 @@ public final class Settings {
     /**
      * {@code -Drefheap.leakReport=off|count|full}: what {@link Heap#close()} says about objects still
      * alive, as Arrow's allocator does when it closes: nothing ({@code off}, the default), one line with
-     * the count ({@code count}), or the allocation sites and types ({@code full}, with tracing on). Issue 9
-     * (leak hunting) reads it; until then it is accepted and has no effect.
+     * the count ({@code count}), or also the most numerous types and, when tracemalloc traces the
+     * heap, the allocation sites ({@code full}). Printed on standard error (see {@code LeakReport}).
      */
     public static final String LEAK_REPORT;
 
