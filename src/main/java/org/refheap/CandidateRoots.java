@@ -136,15 +136,34 @@ final class CandidateRoots {
         heap.putLong(obj - GC_HEAD_SIZE + 8, heap.getLong(obj - GC_HEAD_SIZE + 8) & ~Collector.BUFFERED);
     }
 
-    /** A candidate cycle begins: {@link #take} starts from the table's first slot. */
+    /**
+     * A candidate cycle begins: {@link #take} starts from the table's first slot. A table grown by a
+     * burst of roots (a load buffers one per object) and mostly emptied since is first shrunk, so that
+     * a cycle's walk over it costs what is buffered, not what once was.
+     */
     void startTaking() {
         cursor = 0;
+        if (table.length > MIN_CAPACITY && 8L * size < table.length) {
+            resize(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, size)) * 4));
+        }
+    }
+
+    /**
+     * {@code obj} joined a candidate cycle's set while buffered: the cycle decides it as it decides a
+     * root it took, so it leaves the buffer (its BUFFERED bit cleared). Were it left there, the next
+     * cycle would take it and walk the same closure again: in a graph whose roots share their
+     * neighbourhood (the orders of one price level), a cycle per root. A decref after this buffers it
+     * again, for the next cycle: this one's count of it is stale.
+     */
+    void joined(long obj) {
+        remove(obj);
     }
 
     /**
      * Takes one root for the cycle under way: removes it, clears its BUFFERED bit and returns it.
-     * Roots already in the cycle's set stay buffered for the next cycle (a decref after they entered
-     * the set may have made them garbage that this cycle's stale count cannot see). Returns 0 when
+     * A root already in the cycle's set was buffered again by a decref after it joined (joining
+     * took it out: {@link #joined}); it stays buffered for the next cycle, as that decref may have
+     * made it garbage that this cycle's stale count cannot see. Returns 0 when
      * the walk reached the table's end, -1 when it scanned {@link #TAKE_SCAN} slots without a root
      * (call again).
      */
@@ -253,9 +272,13 @@ final class CandidateRoots {
     }
 
     private void grow() {
+        resize(table.length * 2);
+    }
+
+    private void resize(int capacity) {
         long[] old = table;
-        table = new long[old.length * 2];
-        shift--;
+        table = new long[capacity];
+        shift = 64 - Integer.numberOfTrailingZeros(capacity);
         size = 0;
         for (long obj : old) {
             if (obj != 0) {

@@ -286,6 +286,7 @@ final class IncrementalCollector {
         cur = 0;
         tooSmall = 0;
         truncated = false;
+        joinedRoots.clear();
         lastRootIdx = -1;
         firstRootIdx = -1;
         phase = IDLE;
@@ -371,6 +372,7 @@ final class IncrementalCollector {
         truncated = false;
         lastRootIdx = -1;
         firstRootIdx = -1;
+        joinedRoots.clear();
         n = 0;
         cursor = 0;
         sp = 0;
@@ -409,10 +411,18 @@ final class IncrementalCollector {
         }
         int idx = n++;
         objs[idx] = obj;
+        long prev = heap.getLong(g + 8);
+        if ((prev & Collector.BUFFERED) != 0 && candidateCycle) {
+            gc.roots.joined(obj); // decided by this cycle: see CandidateRoots.joined
+            joinedRoots.add(idx);
+        }
         heap.putLong(g, ((long) idx << SHIFT) | TAG);
         long rc = heap.getLong(obj);
         heap.putLong(g + 8, (heap.getLong(g + 8) & Collector.KEPT) | (rc << SHIFT));
     }
+
+    /** Set indices of the buffered roots that joined the candidate cycle under way by closure. */
+    private final IntList joinedRoots = new IntList();
 
     /**
      * The snapshot of a candidate cycle. After the phase: the set holds roots taken from the buffer
@@ -458,6 +468,17 @@ final class IncrementalCollector {
     }
 
     private void endClosure() {
+        if (truncated) {
+            // The closure of the last root taken was cut: roots it pulled in are undecided, and go
+            // back to the buffer (those of earlier roots sit in closed neighbourhoods: decided).
+            for (int i = 0; i < joinedRoots.size(); i++) {
+                int idx = joinedRoots.get(i);
+                if (idx >= lastRootIdx && objs[idx] != 0) {
+                    gc.roots.rebuffer(objs[idx]);
+                }
+            }
+        }
+        joinedRoots.clear();
         if (truncated && lastRootIdx > firstRootIdx && objs[lastRootIdx] != 0) {
             // The set filled up while closing over a later root: it goes back to the buffer, and a
             // later cycle, whose set it opens, decides it. Only a root whose closure alone outgrows
@@ -815,5 +836,30 @@ final class IncrementalCollector {
             stack = Arrays.copyOf(stack, sp * 2);
         }
         stack[sp++] = idx;
+    }
+
+    /** A growable list of ints (set indices). */
+    private static final class IntList {
+        private int[] a = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == a.length) {
+                a = Arrays.copyOf(a, size * 2);
+            }
+            a[size++] = v;
+        }
+
+        int get(int i) {
+            return a[i];
+        }
+
+        int size() {
+            return size;
+        }
+
+        void clear() {
+            size = 0;
+        }
     }
 }
