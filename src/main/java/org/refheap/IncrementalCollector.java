@@ -22,7 +22,8 @@ import static org.refheap.layout.ObjectLayout.TYPE;
  *                                     clear, so a young collection meanwhile ignores set objects)
  *     </pre></li>
  * <li><b>subtract</b>: for each object of the set, {@code gc_refs -= 1} on every set object it
- *     references (subtract_refs).</li>
+ *     references (subtract_refs). A candidate cycle subtracts while it closes over its roots, and
+ *     goes from the snapshot straight to the mark.</li>
  * <li><b>mark</b>: every object with {@code gc_refs > 0} is reachable from outside; it and all it
  *     reaches in the set are marked REACHABLE (an explicit stack of set indices, no recursion).</li>
  * <li><b>sweep</b>: marked objects go back to generation 2 as ordinary GC heads; the rest are
@@ -213,8 +214,13 @@ final class IncrementalCollector {
             long before = units;
             heap.fault(FAULT_POINTS[phase]);
             switch (phase) {
-                case SNAPSHOT -> units += candidateCycle ? closure(Math.min(work - units, CLOCK_STRIDE))
-                        : snapshot(Math.min(work - units, CLOCK_STRIDE));
+                case SNAPSHOT -> {
+                    units += candidateCycle ? closure(Math.min(work - units, CLOCK_STRIDE))
+                            : snapshot(Math.min(work - units, CLOCK_STRIDE));
+                    if (tooSmall != 0) {
+                        throw refcountTooSmall();
+                    }
+                }
                 case SUBTRACT -> {
                     units += subtract(Math.min(work - units, CLOCK_STRIDE));
                     if (tooSmall != 0) {
@@ -431,6 +437,13 @@ final class IncrementalCollector {
      * full ({@link #closureLimit}) the phase ends at once: the root being closed is undecided (the
      * sweep owes a full cycle if it survives) and the roots not taken stay buffered. Trial deletion on
      * a set that is not closed is still safe: references from outside count as external.
+     *
+     * <p>The closure is also the subtract phase (as Bacon and Rajan's MarkGray is): visiting a set
+     * object's children, a child already in the set loses one gc_ref, and a child that joins does so
+     * with its count less this reference. Each reference from a set object is thus subtracted once,
+     * when its holder is visited, and it existed when its target joined (one made later touched the
+     * target), so the argument of the class comment holds; and the set, which does not fit in the
+     * caches at scale, is walked twice (closure, mark) instead of three times. The next phase is MARK.
      */
     private long closure(long max) {
         long done = 0;
@@ -487,7 +500,7 @@ final class IncrementalCollector {
             lastRootIdx = -1;
         }
         cur = 0;
-        phase = SUBTRACT;
+        phase = MARK; // the closure subtracted as it went: see closure
         cursor = 0;
     }
 
@@ -597,18 +610,19 @@ final class IncrementalCollector {
     }
 
     /**
-     * The container under way was rehashed or cleared: its slots moved. Marking and closing start it
-     * over (marking twice, or meeting a set member again, is harmless); subtracting stops and keeps the container (its remaining
-     * references are then not subtracted, which only overstates its children's outside references,
-     * and subtracting any again could count one twice).
+     * The container under way was rehashed or cleared: its slots moved. Marking starts it over
+     * (marking twice is harmless); subtracting, and closing, which subtracts, stop and keep the
+     * container, touched: its remaining references are then not subtracted, which only overstates
+     * its children's outside references (subtracting any again could count one twice); and its
+     * children left outside the set are reachable from it, which is reachable now.
      */
     void reset(long obj) {
         if (obj != cur) {
             return;
         }
-        if (curMode != SUBTRACTING) {
+        if (curMode == MARKING) {
             curIndex = 0;
-        } else {
+        } else { // subtracting (or closing, which subtracts)
             cur = 0;
             touch(obj);
         }
@@ -708,16 +722,14 @@ final class IncrementalCollector {
         long g = child - GC_HEAD_SIZE;
         long next = heap.getLong(g);
         if ((next & TAG) == 0) {
-            if (mode == CLOSE && next != 0) {
-                closeOver(child, g); // not in the set yet, tracked: it joins
+            // Not in the set: allocated during the cycle, or untracked; or, closing, tracked and
+            // joining now (unless the set is full), this reference then subtracted below.
+            if (mode != CLOSE || next == 0 || !closeOver(child, g)) {
+                return;
             }
-            return; // not in the set: allocated during the cycle, or untracked
-        }
-        if (mode == CLOSE) {
-            return;
         }
         long prev = heap.getLong(g + 8);
-        if (mode == SUBTRACTING) {
+        if (mode != MARKING) { // SUBTRACTING, or CLOSE: see closure
             if ((prev >>> SHIFT) != 0) {
                 heap.putLong(g + 8, prev - ONE_REF);
             } else if ((prev & REACHABLE) == 0 && tooSmall == 0) {
@@ -730,14 +742,15 @@ final class IncrementalCollector {
         }
     }
 
-    /** {@code child}, a tracked container outside the set, joins it, unless the set is full. */
-    private void closeOver(long child, long g) {
+    /** {@code child}, a tracked container outside the set, joins it, unless the set is full. Returns whether it joined. */
+    private boolean closeOver(long child, long g) {
         if (n >= closureLimit) {
             truncated = true;
-            return;
+            return false;
         }
         gc.unlink(g);
         addToSet(child);
+        return true;
     }
 
     /**
