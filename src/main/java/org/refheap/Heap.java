@@ -179,7 +179,7 @@ public final class Heap implements AutoCloseable {
         this.openOwner = owner;
         this.debug = config.debug();
         this.slowChecks = debug;
-        this.reservation = new Reservation(config.maxBytes(), Obmalloc.ARENA_SIZE);
+        this.reservation = new Reservation(config.maxBytes(), Obmalloc.ARENA_SIZE, config.hugePages());
         try {
             this.seg = reservation.segment();
             this.base = reservation.base();
@@ -295,6 +295,11 @@ public final class Heap implements AutoCloseable {
      */
     public HeapConfig config() {
         return config;
+    }
+
+    /** Whether the kernel took the advice to back this heap with huge pages ({@link HeapConfig#hugePages}). */
+    public boolean hugePages() {
+        return reservation.hugePages();
     }
 
     /** This heap's number, unique in the JVM (in messages: "heap #3"). */

@@ -90,6 +90,23 @@ final class NativeMemory {
         }
     }
 
+    static final int MADV_HUGEPAGE = 14;
+    /** A transparent huge page on x86-64 and most arm64 kernels. */
+    static final long HUGE_PAGE_SIZE = 2L << 20;
+
+    /**
+     * Asks the kernel to back {@code [address, address + bytes)} with transparent huge pages
+     * ({@code madvise(MADV_HUGEPAGE)}). Advice only: returns false when the kernel refuses it (THP
+     * disabled, or a kernel without it); the range works the same either way.
+     */
+    static boolean adviseHugePages(long address, long bytes) {
+        try {
+            return (int) MADVISE.invokeExact(MemorySegment.ofAddress(address), bytes, MADV_HUGEPAGE) == 0;
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise downcall failed", t);
+        }
+    }
+
     /**
      * Gives the pages of {@code [address, address + bytes)} back to the kernel. The range stays
      * reserved and reads as zeros when touched again.

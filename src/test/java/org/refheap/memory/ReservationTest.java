@@ -165,4 +165,47 @@ class ReservationTest {
         }
         return false;
     }
+
+    /**
+     * With huge pages the base is aligned to 2 MiB (else a huge page could never start at it), the
+     * kernel's answer is reported, and the memory behaves as ever: written, read back, decommitted
+     * (which splits a huge page) and read as zeros again. Where this kernel has THP, its smaps shows
+     * the advice on the mapping.
+     */
+    @Test
+    void shouldAlignToAHugePageAndStayIntactWhenHugePagesAreAsked() throws IOException {
+        long size = 8L << 20;
+        res = new Reservation(size, 1 << 20, true);
+        assertEquals(0, res.base() % (2L << 20), "base 0x" + Long.toHexString(res.base()) + " is not 2 MiB aligned");
+        for (long p = 0; p < size; p += PAGE) {
+            res.segment().set(JAVA_LONG, p, p ^ 0x4855_4745L);
+        }
+        for (long p = 0; p < size; p += PAGE) {
+            assertEquals(p ^ 0x4855_4745L, res.segment().get(JAVA_LONG, p), "page at offset " + p);
+        }
+        res.decommit(res.base() + (2L << 20) + PAGE, PAGE);
+        assertEquals(0, res.segment().get(JAVA_LONG, (2L << 20) + PAGE), "a decommitted page reads as zeros");
+        assertEquals((2L << 20) ^ 0x4855_4745L, res.segment().get(JAVA_LONG, 2L << 20), "its neighbour is intact");
+        Path thp = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+        if (res.hugePages() && Files.isReadable(thp) && !Files.readString(thp).contains("[never]")) {
+            String flags = null;
+            boolean inside = false;
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps"))) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([0-9a-f]+)-([0-9a-f]+) ").matcher(line);
+                if (m.find()) {
+                    inside = Long.parseUnsignedLong(m.group(1), 16) <= res.base()
+                            && res.base() < Long.parseUnsignedLong(m.group(2), 16);
+                } else if (inside && line.startsWith("VmFlags:")) {
+                    flags = line;
+                }
+            }
+            assertTrue(flags != null && flags.contains(" hg"), "the mapping should carry the huge-page advice (hg): " + flags);
+        }
+        Reservation plain = new Reservation(size, 1 << 20);
+        try {
+            assertFalse(plain.hugePages(), "no advice was asked");
+        } finally {
+            plain.close();
+        }
+    }
 }

@@ -27,7 +27,7 @@ public enum Contender {
             "CollectionMode.LOW_LATENCY with the collector on: young collections and budgeted candidate steps"
                     + " triggered by allocation, as CPython's are; the gaps do nothing"),
     G1("g1", Kind.JVM, "JVM objects, G1", "HashMap/TreeMap and plain objects; G1, default heap sizing"),
-    G1_FIXED("g1-fixed", Kind.JVM, "JVM objects, G1 fixed heap", "the same, G1 with a fixed heap (-Xms = -Xmx)"),
+    G1_FIXED("g1-fixed", Kind.JVM, "JVM objects, G1 fixed heap", "the same, G1 with a fixed heap (-Xms = -Xmx) on transparent huge pages"),
     ZGC("zgc", Kind.JVM, "JVM objects, ZGC", "the same, ZGC (generational), default heap sizing"),
     PARALLEL("parallel", Kind.JVM, "JVM objects, Parallel", "the same, the Parallel collector, default heap sizing"),
     POOLED("pooled", Kind.POOLED, "JVM pooled, primitive maps, G1",
@@ -83,7 +83,7 @@ public enum Contender {
         return switch (this) {
             case G1, POOLED -> List.of("-XX:+UseG1GC");
             case G1_FIXED -> List.of("-XX:+UseG1GC", "-Xms" + (FIXED_HEAP_BYTES >> 20) + "m",
-                    "-Xmx" + (FIXED_HEAP_BYTES >> 20) + "m");
+                    "-Xmx" + (FIXED_HEAP_BYTES >> 20) + "m", "-XX:+UseTransparentHugePages");
             case ZGC -> List.of("-XX:+UseZGC");
             case PARALLEL -> List.of("-XX:+UseParallelGC");
             default -> List.of();

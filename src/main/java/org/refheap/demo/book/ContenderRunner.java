@@ -33,10 +33,12 @@ public final class ContenderRunner {
     static final long OVERRUN_NANOS = 1_000;
     /**
      * refheap heaps are made the way a latency-bound program makes them: memory committed up front and
-     * never given back, so that no event pays for a first touch of a page. Every refheap contender alike.
+     * never given back, so that no event pays for a first touch of a page, and transparent huge pages,
+     * so that the collector's walks over a heap of hundreds of MiB do not stall on the TLB. Every
+     * refheap contender alike (the tuned JVM contender, g1-fixed, gets the JVM's own huge pages).
      */
     static final HeapConfig HEAP_CONFIG = HeapConfig.defaults().withPreTouchBytes(64L << 20)
-            .withReleasePolicy(ReleasePolicy.LATENCY);
+            .withReleasePolicy(ReleasePolicy.LATENCY).withHugePages(true);
 
     private final int burst;
     private final long gapNanos;
