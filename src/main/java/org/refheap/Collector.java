@@ -278,6 +278,7 @@ final class Collector {
             // which a full collection leaves alone anyway); roots buffered from here on stay.
             roots.clear();
             inc.fullCycleOwed = false;
+            inc.candidateWorkSinceFull = 0;
         }
         if (generation + 1 < NUM_GENERATIONS) {
             count[generation + 1]++;

@@ -103,6 +103,23 @@ final class IncrementalCollector {
      * survived): the low-latency mode's next cycle is a full one, which decides it.
      */
     boolean fullCycleOwed;
+    /**
+     * Live objects examined by candidate cycles (examined less garbage found) since the last full
+     * cycle began. Where most candidate roots are live and their closures overlap (every event of an
+     * order book decrefs a few orders of one price level, whose closure is the level), candidate
+     * cycles can examine the heap many times over between two garbage finds; PHP met the same (its
+     * collector grew an adaptive threshold in 7.3). So once candidate cycles have examined as many
+     * live objects as the heap holds, the next cycle is a full one: it decides every root buffered
+     * so far (its snapshot takes them out of the buffer) at the cost of one look at each object. The
+     * low-latency mode thus never spends much more than twice what back-to-back full cycles would;
+     * where candidates find mostly garbage, it never runs a full cycle.
+     */
+    long candidateWorkSinceFull;
+    /** Full cycles owed by {@link #candidateWorkSinceFull}, a statistic. */
+    long fullCyclesForCost;
+    /** Below this many objects examined, candidate cycles never owe a full cycle for their cost. */
+    private static final long MIN_FULL_CYCLE_WORK = 10_000;
+
     /** Figures of the candidate cycles (the fields below are the full cycles'). */
     final CycleFigures candidates = new CycleFigures();
     long rootsTaken;
@@ -261,7 +278,17 @@ final class IncrementalCollector {
     void abort() {
         long old = gc.gen[Collector.NUM_GENERATIONS - 1];
         long[] lists = {chain, garbage, gc.tmpB(), gc.tmpC()};
-        if (candidateCycle) {
+        if (!candidateCycle) {
+            // The roots the snapshot took out of the buffer are decided by no one now, nor a root a
+            // candidate cycle left undecided: the full cycle is owed still.
+            fullCycleOwed |= gc.lowLatency;
+            for (int i = 0; i < joinedRoots.size(); i++) {
+                long obj = objs[joinedRoots.get(i)];
+                if (obj != 0) {
+                    gc.roots.rebuffer(obj);
+                }
+            }
+        } else {
             // The roots this cycle took would be lost with it: everything it held is buffered again
             // (a superset of its roots), so that the next candidate cycle finds the same garbage.
             for (int i = 0; i < n; i++) {
@@ -370,6 +397,7 @@ final class IncrementalCollector {
             gc.roots.startTaking();
         } else {
             fullCycleOwed = false; // a full cycle decides every root left undecided before it
+            candidateWorkSinceFull = 0;
             for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
                 gc.merge(gc.gen[i], chain);
                 gc.count[i] = 0;
@@ -418,8 +446,10 @@ final class IncrementalCollector {
         int idx = n++;
         objs[idx] = obj;
         long prev = heap.getLong(g + 8);
-        if ((prev & Collector.BUFFERED) != 0 && candidateCycle) {
-            gc.roots.joined(obj); // decided by this cycle: see CandidateRoots.joined
+        if ((prev & Collector.BUFFERED) != 0) {
+            // Decided by this cycle, candidate or full: see CandidateRoots.joined. (Only the
+            // low-latency mode buffers roots.)
+            gc.roots.joined(obj);
             joinedRoots.add(idx);
         }
         heap.putLong(g, ((long) idx << SHIFT) | TAG);
@@ -427,7 +457,7 @@ final class IncrementalCollector {
         heap.putLong(g + 8, (heap.getLong(g + 8) & Collector.KEPT) | (rc << SHIFT));
     }
 
-    /** Set indices of the buffered roots that joined the candidate cycle under way by closure. */
+    /** Set indices of the buffered roots that joined the cycle under way (by closure, or a full cycle's snapshot). */
     private final IntList joinedRoots = new IntList();
 
     /**
@@ -679,6 +709,13 @@ final class IncrementalCollector {
         n = 0;
         long m = gc.callQueuedCallbacks(queue);
         found = gc.finishPreparedGarbage(garbage, old, found, m, finalizersPending);
+        if (candidateCycle) {
+            candidateWorkSinceFull += Math.max(0, cycleExamined - found);
+            if (!fullCycleOwed && candidateWorkSinceFull > Math.max(MIN_FULL_CYCLE_WORK, heap.liveObjects())) {
+                fullCycleOwed = true; // see candidateWorkSinceFull
+                fullCyclesForCost++;
+            }
+        }
         if (finalizersPending) {
             // The resurrection pass ran over the garbage with COLLECTING: what is left is CONDEMNED again.
             for (long g = gc.next(garbage); g != garbage; g = gc.next(g)) {

@@ -331,4 +331,106 @@ class CandidateCollectorTest {
         assertThrows(IllegalArgumentException.class,
                 () -> HeapConfig.defaults().withCollectionMode(null));
     }
+
+    /**
+     * Candidate cycles that find only live objects (every root on one live ring, whose closure is the
+     * whole ring) owe a full cycle once they have examined as many live objects as the heap holds;
+     * the full cycle's snapshot takes every root buffered before it out of the buffer, so that they
+     * are not walked again; and garbage dropped meanwhile is still found.
+     */
+    @Test
+    void shouldTurnToAFullCycleWhenCandidatesKeepFindingLiveObjects() {
+        long head = ring(12_000);
+        gc.collect(); // the building's roots decided
+        long live = heap.liveObjects();
+        oweAFullCycle(head);
+        assertTrue(gc.getCandidateStats().examined() > live, "owed before the candidates examined the heap: "
+                + gc.getCandidateStats() + ", " + live + " live");
+        long fullBefore = gc.getIncrementalStats().cycles();
+        long x = head;
+        for (int i = 0; i < 3; i++) { // roots buffered before the full cycle begins
+            heap.incref(x);
+            heap.decref(x);
+            x = next.getRef(x);
+        }
+        assertEquals(3, buffered());
+        long a = heap.newList(); // and garbage dropped before it
+        heap.lists().append(a, a);
+        heap.decref(a);
+        assertFalse(gc.collectStepWork(1)); // the full cycle begins: its snapshot is under way
+        assertEquals("snapshot", gc.incrementalPhase());
+        while (!gc.collectStepWork(5_000)) {
+            // to the end of the full cycle
+        }
+        assertEquals(fullBefore + 1, gc.getIncrementalStats().cycles(), gc.getIncrementalStats().toString());
+        assertFalse(gc.getCandidateStats().fullCycleOwed());
+        assertEquals(0, buffered(), "the full cycle decided every root buffered before it");
+        assertEquals(live, heap.liveObjects(), "the dropped self-cycle was found");
+        heap.decref(head);
+        assertEquals(12_000, gc.collect());
+    }
+
+    /** Candidate cycles over the live ring at {@code head} until they owe a full cycle for their cost. */
+    private void oweAFullCycle(long head) {
+        int rounds = 0;
+        while (!gc.getCandidateStats().fullCycleOwed()) {
+            assertTrue(rounds++ < 10, "no full cycle owed after " + rounds + " rounds: " + gc.getCandidateStats());
+            long x = head;
+            for (int i = 0; i < 5; i++) {
+                heap.incref(x);
+                heap.decref(x);
+                x = next.getRef(x);
+            }
+            while (!gc.collectStepWork(5_000)) {
+                // one candidate cycle to its end
+            }
+        }
+    }
+
+    /**
+     * A full cycle of the low-latency mode that fails leaves every root its snapshot had taken out
+     * of the buffer back in it, and the full cycle still owed: nothing is left undecided.
+     */
+    @Test
+    void shouldBufferAgainTheRootsOfAFullCycleThatFails() {
+        long head = ring(12_000);
+        long a = heap.newList();
+        long b = heap.newList();
+        heap.lists().append(a, b);
+        heap.lists().append(b, a);
+        gc.collect();
+        long live = heap.liveObjects();
+        oweAFullCycle(head);
+        heap.decref(a);
+        heap.decref(b);
+        long rootsBefore = buffered();
+        assertTrue(rootsBefore >= 2, "a and b are roots: " + gc.getCandidateStats());
+        heap.faults = point -> {
+            if (point.equals("step:mark")) {
+                throw new IllegalStateException("injected at " + point);
+            }
+        };
+        try {
+            assertThrows(IllegalStateException.class, () -> {
+                while (!gc.collectStepWork(5_000)) {
+                    assertFalse(gc.incrementalPhase().equals("idle"));
+                }
+            });
+        } finally {
+            heap.faults = null;
+        }
+        assertEquals("idle", gc.incrementalPhase());
+        assertEquals(rootsBefore, buffered(), "the snapshot's roots are buffered again");
+        assertTrue(gc.getCandidateStats().fullCycleOwed(), "the full cycle is still owed");
+        assertEquals(live, heap.liveObjects(), "nothing was freed");
+        heap.verify();
+        assertEquals(0, gc.getIncrementalStats().cycles());
+        while (!gc.collectStepWork(5_000)) {
+            // the owed full cycle, to its end
+        }
+        assertEquals(1, gc.getIncrementalStats().cycles());
+        assertEquals(live - 2, heap.liveObjects(), "a and b found");
+        heap.decref(head);
+        assertEquals(12_000, gc.collect());
+    }
 }
