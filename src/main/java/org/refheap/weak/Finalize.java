@@ -202,7 +202,7 @@ public final class Finalize {
     public static void exitFunc(Heap heap, BiConsumer<String, Throwable> report) {
         Registry r;
         synchronized (REGISTRIES) {
-            r = REGISTRIES.remove(heap);
+            r = REGISTRIES.get(heap); // kept until the end: a function may register another finalizer
         }
         if (r == null) {
             return;
@@ -229,6 +229,9 @@ public final class Finalize {
                 }
             }
         } finally {
+            synchronized (REGISTRIES) {
+                REGISTRIES.remove(heap);
+            }
             r.shutdown = true;
             for (Finalize f : new ArrayList<>(r.alive)) {
                 f.release();
