@@ -361,6 +361,42 @@ class WeakCollectionsTest {
     }
 
     @Test
+    void shouldLetACallbackChangeTheDictWhileCollectStepSweeps() {
+        try (WeakValueDictionary d = WeakValueDictionary.create(heap)) {
+            long k1 = heap.newStr("dies"), k2 = heap.newStr("removed by the callback"), k3 = heap.newStr("added by it");
+            long a = cycle(1);
+            long other = object(2), added = object(3);
+            d.put(k1, a);
+            d.put(k2, other);
+            List<Long> sizes = new ArrayList<>();
+            long wr = heap.weakrefs().ref(a, w -> {
+                d.remove(k2);
+                d.put(k3, added);
+                sizes.add(d.size());
+            });
+            heap.decref(a);
+            while (!gc.collectStepWork(3)) {
+                heap.verify();
+                // between steps the program goes on with the dict
+                long got = d.get(k2);
+                if (got != 0) {
+                    assertEquals(other, got);
+                    heap.decref(got);
+                }
+            }
+            assertEquals(1, sizes.size(), "the callback ran once");
+            assertEquals(1, d.size(), "k1's entry went with its value, k2's was removed, k3's added");
+            long got = d.get(k3);
+            assertEquals(added, got);
+            heap.decref(got);
+            for (long o : new long[] {k1, k2, k3, other, added, wr}) {
+                heap.decref(o);
+            }
+            assertEquals(0, d.size());
+        }
+    }
+
+    @Test
     void shouldBuildListsOfKeysValuesAndItems() {
         try (WeakValueDictionary d = WeakValueDictionary.create(heap)) {
             long k = heap.newStr("k");
