@@ -7,7 +7,8 @@
  * (for {@code ReleasePolicy}, which {@code HeapConfig} takes; the allocator itself cannot be built
  * from outside, its constructor takes a reservation from an unexported package), and the leak
  * hunting tools: {@link org.refheap.trace} (tracemalloc), {@link org.refheap.graph} (objgraph),
- * {@link org.refheap.cache} ({@code LruCache}) and {@link org.refheap.leak}. Not exported: the
+ * {@link org.refheap.cache} ({@code LruCache}), {@link org.refheap.weak} (weak collections) and
+ * {@link org.refheap.leak}. Not exported: the
  * layouts, the native memory reservation and the demos.
  *
  * <p>refheap calls {@code mmap} and {@code madvise} through FFM downcalls, so run with
@@ -22,6 +23,7 @@ module org.refheap {
     exports org.refheap.graph;   // objgraph
     exports org.refheap.cache;   // LruCache
     exports org.refheap.leak;    // LeakCheck and its JUnit 5 extension
+    exports org.refheap.weak;    // WeakValueDictionary, WeakKeyDictionary, WeakSet, finalize
     exports org.refheap.share;   // SharedRef: objects other threads read (THREADS.md)
 
     requires java.management;   // the MXBean (Heap.registerMXBean returns a javax.management.ObjectName)

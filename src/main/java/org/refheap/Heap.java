@@ -1296,6 +1296,11 @@ public final class Heap implements AutoCloseable {
                     + " callback or a collection: the heap is in the middle of freeing objects");
         }
         try {
+            org.refheap.weak.Finalize.exitFunc(this, this::unraisable); // weakref.finalize's atexit (LEAKS.md)
+        } catch (RuntimeException e) {
+            unraisable("weakref.finalize at close of heap #" + id, e);
+        }
+        try {
             LeakReport.atClose(this, Settings.LEAK_REPORT, System.err); // -Drefheap.leakReport
         } catch (RuntimeException e) {
             unraisable("leak report of heap #" + id, e); // a report must never keep the memory

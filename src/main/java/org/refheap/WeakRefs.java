@@ -48,8 +48,14 @@ public final class WeakRefs {
         long type = heap.getLong(obj + TYPE);
         long wlo = heap.getLong(type + TP_WEAKLISTOFFSET);
         if (wlo == 0) {
-            throw new WrongTypeException("cannot create weak reference to " + heap.describe(obj)
-                    + ": declare its struct type with StructOptions.withWeakrefs()");
+            // CPython's TypeError, word for word, then what to do about it.
+            String name = heap.typeName(type);
+            throw new WrongTypeException("cannot create weak reference to '" + name + "' object ("
+                    + heap.describe(obj) + (heap.getInt(type + org.refheap.layout.TypeLayout.TP_KIND) == org.refheap.layout.TypeLayout.KIND_STRUCT
+                            ? "): declare struct type '" + name + "' with StructOptions.withWeakrefs(), as a"
+                                    + " __slots__ class names '__weakref__'"
+                            : "): as in CPython, only instances of types with a __weakref__ slot can be weakly"
+                                    + " referenced, which here are struct types declared withWeakrefs()"));
         }
         long wr = heap.allocObject(weakrefType, WR_BASICSIZE, true);
         long head = heap.getLong(obj + wlo);
@@ -89,6 +95,20 @@ public final class WeakRefs {
             return 0;
         }
         return target;
+    }
+
+    /**
+     * Whether {@code obj} can be weakly referenced: its type has a weakref list (a {@code __weakref__}
+     * slot), which only struct types declared {@link StructOptions#withWeakrefs()} have; no built-in
+     * type does, as in CPython (int, str, tuple, list, dict, weakref: see docs/GC.md).
+     *
+     * @param obj a live object of this heap
+     * @return true if {@link #ref} accepts it
+     */
+    public boolean isWeakReferenceable(long obj) {
+        heap.checkOwner();
+        heap.checkLive(obj);
+        return heap.getLong(heap.getLong(obj + TYPE) + TP_WEAKLISTOFFSET) != 0;
     }
 
     /** {@code weakref.getweakrefcount(obj)}: how many weakrefs point at {@code obj}. */

@@ -10,12 +10,14 @@ import org.refheap.graph.RefGraph;
 import org.refheap.trace.Snapshot;
 import org.refheap.trace.StatisticDiff;
 import org.refheap.trace.Tracemalloc;
+import org.refheap.weak.WeakValueDictionary;
 
 import java.lang.foreign.MemoryLayout;
 import java.nio.file.Path;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * {@code make leaks}: the three usual causes of a leak and the tools that find them, run for real.
@@ -155,6 +157,28 @@ public final class Leaks {
                 System.out.println("LruCache(128), round " + round + ": " + (heap.bytesInUse() - base)
                         + " bytes in use, " + lru.cacheInfo());
             }
+        }
+        weakCache();
+    }
+
+    /** The other cure, for a cache of objects that live elsewhere anyway: weakref.WeakValueDictionary. */
+    private void weakCache() {
+        StructType session = heap.defineStruct("Session", MemoryLayout.structLayout(JAVA_LONG.withName("id")),
+                StructOptions.DEFAULT.withWeakrefs());
+        try (WeakValueDictionary byId = WeakValueDictionary.create(heap)) {
+            long[] open = new long[1000];
+            for (int i = 0; i < open.length; i++) {
+                open[i] = session.allocate();
+                long key = heap.newInt(2_000_000 + i);
+                byId.put(key, open[i]); // the key is held, the session only weakly
+                heap.decref(key);
+            }
+            System.out.println("WeakValueDictionary of the 1000 open sessions: len " + byId.size());
+            for (long s : open) {
+                heap.decref(s); // the sessions end: nothing else holds them, and their entries go with them
+            }
+            System.out.println("after they end: len " + byId.size() + ", " + heap.liveObjects("Session")
+                    + " Session objects alive: a cache that cannot leak");
         }
     }
 

@@ -32,6 +32,8 @@ class LeaksTest {
         assertTrue(out.contains("str  6000 +2000") && out.contains("dict 3000 +1000"), out);
         assertTrue(out.contains("whyAlive(the last session): list@0x"), out);
         assertTrue(out.contains("LruCache(128), round 4: ") && out.contains("currsize=128"), out);
+        assertTrue(out.contains("WeakValueDictionary of the 1000 open sessions: len 1000")
+                && out.contains("after they end: len 0, 0 Session objects alive"), out);
         assertTrue(out.contains("collected 2 objects, gc.garbage holds 0"), out);
         assertTrue(Files.exists(dir.resolve("chain.dot")), out);
     }
