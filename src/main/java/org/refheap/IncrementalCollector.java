@@ -320,6 +320,7 @@ final class IncrementalCollector {
         tooSmall = 0;
         truncated = false;
         joinedRoots.clear();
+        rebufferCursor = -1;
         lastRootIdx = -1;
         firstRootIdx = -1;
         phase = IDLE;
@@ -407,6 +408,7 @@ final class IncrementalCollector {
         lastRootIdx = -1;
         firstRootIdx = -1;
         joinedRoots.clear();
+        rebufferCursor = -1;
         n = 0;
         cursor = 0;
         sp = 0;
@@ -457,6 +459,9 @@ final class IncrementalCollector {
         heap.putLong(g + 8, (heap.getLong(g + 8) & Collector.KEPT) | (rc << SHIFT));
     }
 
+    /** Where the closure, cut, is in giving {@link #joinedRoots} back to the buffer (-1: not started). */
+    private int rebufferCursor = -1;
+
     /** Set indices of the buffered roots that joined the cycle under way (by closure, or a full cycle's snapshot). */
     private final IntList joinedRoots = new IntList();
 
@@ -479,6 +484,20 @@ final class IncrementalCollector {
         long done = 0;
         while (done < max) {
             if (truncated) {
+                // The closure of the last root taken was cut: roots it pulled in are undecided, and
+                // go back to the buffer (those of earlier roots sit in closed neighbourhoods:
+                // decided). One unit each: there may be thousands.
+                if (rebufferCursor < 0) {
+                    rebufferCursor = joinedRoots.lowerBound(lastRootIdx);
+                }
+                if (rebufferCursor < joinedRoots.size()) {
+                    long obj = objs[joinedRoots.get(rebufferCursor++)];
+                    if (obj != 0) {
+                        gc.roots.rebuffer(obj);
+                    }
+                    done++;
+                    continue;
+                }
                 endClosure();
                 return done;
             }
@@ -511,17 +530,8 @@ final class IncrementalCollector {
     }
 
     private void endClosure() {
-        if (truncated) {
-            // The closure of the last root taken was cut: roots it pulled in are undecided, and go
-            // back to the buffer (those of earlier roots sit in closed neighbourhoods: decided).
-            for (int i = 0; i < joinedRoots.size(); i++) {
-                int idx = joinedRoots.get(i);
-                if (idx >= lastRootIdx && objs[idx] != 0) {
-                    gc.roots.rebuffer(objs[idx]);
-                }
-            }
-        }
         joinedRoots.clear();
+        rebufferCursor = -1;
         if (truncated && lastRootIdx > firstRootIdx && objs[lastRootIdx] != 0) {
             // The set filled up while closing over a later root: it goes back to the buffer, and a
             // later cycle, whose set it opens, decides it. Only a root whose closure alone outgrows
@@ -902,6 +912,21 @@ final class IncrementalCollector {
 
         int get(int i) {
             return a[i];
+        }
+
+        /** The first position whose value is at least {@code v} (the values were added in increasing order). */
+        int lowerBound(int v) {
+            int lo = 0;
+            int hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (a[mid] < v) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
         }
 
         int size() {
