@@ -230,8 +230,20 @@ public final class SharedRef implements AutoCloseable {
             throw new IllegalStateException(this + " was closed twice: its reference was dropped already");
         }
         if (!immortal && !home.isClosed()) {
-            home.enqueue(this);
+            home.release(this);
         }
+    }
+
+    /**
+     * Publishes the current thread's gathered decrements, for every heap, to their owners. A thread
+     * other than the owner gathers the decrements of the handles it closes and sends them in batches
+     * (docs/THREADS.md); until a batch is sent, the objects it releases stay alive (never freed early,
+     * possibly later). Call this when a thread stops releasing for a while (before it idles, at the end
+     * of a task on a pooled thread); a thread that ends needs no call: the owner takes what it left at
+     * its next {@code heap.drainRemote()} or {@code gc.collect()}. Cheap when nothing is gathered.
+     */
+    public static void flushReleases() {
+        ThreadReleases.flushAll();
     }
 
     /**
