@@ -10,7 +10,12 @@ import org.refheap.WrongTypeException;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -255,6 +260,98 @@ class ReadOnlyStructTest {
             return null;
         });
         heap.gc().collect(); // drains the decrement; the cycle is garbage now
+        assertEquals(0, heap.liveObjects());
+    }
+
+    /**
+     * Readers walk published structs (through read-only references and dups, passing handles to
+     * each other) while the owner writes their mutable fields, makes cyclic garbage and collects:
+     * every read checks its value, nothing is freed early, and once the readers ended every count is
+     * the owner's own again and the heap empties. The seed is printed.
+     */
+    @Test
+    void shouldKeepPublishedStructsIntactUnderConcurrentReadersAndCollections() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("ReadOnlyStructTest concurrent seed " + seed);
+        Random rnd = new Random(seed);
+        int count = 64;
+        long[] quotes = new long[count];
+        for (int i = 0; i < count; i++) {
+            quotes[i] = newQuote("Q" + i, i * 0.5, i);
+        }
+        List<ConcurrentLinkedQueue<SharedRef>> inbox = new ArrayList<>();
+        int readers = 3;
+        for (int i = 0; i < readers; i++) {
+            inbox.add(new ConcurrentLinkedQueue<>());
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < readers; t++) {
+            int me = t;
+            long readerSeed = seed * 31 + t;
+            Thread th = new Thread(() -> {
+                Random r = new Random(readerSeed);
+                try {
+                    for (int step = 0; step < 20_000; step++) {
+                        SharedRef h = inbox.get(me).poll();
+                        if (h == null) {
+                            Thread.onSpinWait();
+                            continue;
+                        }
+                        int i = (int) h.getLong(qty);
+                        if (h.getDouble(px) != i * 0.5) {
+                            throw new AssertionError("px of quote " + i + ": " + h.getDouble(px));
+                        }
+                        try (SharedRef name = h.getRef(sym)) {
+                            if (!name.strValue().equals("Q" + i)) {
+                                throw new AssertionError("sym of quote " + i + ": " + name.strValue());
+                            }
+                        }
+                        if (r.nextBoolean()) {
+                            inbox.get(r.nextInt(readers)).add(h.dup()); // passed on: its increment queued first
+                        }
+                        h.close();
+                    }
+                    SharedRef h;
+                    while ((h = inbox.get(me).poll()) != null) {
+                        h.close();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "struct-reader-" + t);
+            threads.add(th);
+            th.start();
+        }
+        for (int step = 0; step < 20_000 && failure.get() == null; step++) {
+            int i = rnd.nextInt(count);
+            inbox.get(rnd.nextInt(readers)).add(heap.shareAcross(quotes[i]));
+            seen.setLong(quotes[i], step); // the mutable field stays the owner's to write
+            if (step % 1000 == 0) {
+                long a = quote.allocate();
+                sym.setRef(a, a); // a self-cycle, garbage at once
+                heap.decref(a);
+                heap.gc().collect();
+            }
+        }
+        for (Thread th : threads) {
+            th.join(60_000);
+        }
+        if (failure.get() != null) {
+            throw new AssertionError("a reader failed (seed " + seed + ")", failure.get());
+        }
+        for (ConcurrentLinkedQueue<SharedRef> q : inbox) {
+            SharedRef h;
+            while ((h = q.poll()) != null) {
+                h.close(); // handed over after its reader finished: the owner closes it
+            }
+        }
+        assertEquals(0, heap.drainRemote(), "every handle closed, every batch of the ended readers taken");
+        heap.gc().collect();
+        for (int i = 0; i < count; i++) {
+            assertEquals(1, heap.getrefcount(quotes[i]), "quote " + i + " (seed " + seed + ")");
+            heap.decref(quotes[i]);
+        }
         assertEquals(0, heap.liveObjects());
     }
 
