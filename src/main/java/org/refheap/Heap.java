@@ -844,8 +844,9 @@ public final class Heap implements AutoCloseable {
         }
         long layoutBytes = (layout == null ? 0 : layout.byteSize() + 7) & -8L;
         long weaklistoffset = options.weakrefable() ? HEADER_SIZE + layoutBytes : 0;
-        long payload = layoutBytes + (options.weakrefable() ? 8 : 0);
-        StructType st = StructType.fromLayout(this, name, layout, payload);
+        // read-only fields: one more hidden word, after the weakref slot, set when an instance is shared
+        long payload = layoutBytes + (options.weakrefable() ? 8 : 0) + (options.readOnly().isEmpty() ? 0 : 8);
+        StructType st = StructType.fromLayout(this, name, layout, payload, options);
         int flags = 0;
         if (st.refOffsets().length > 0 || options.finalizer() != null) {
             flags |= FLAG_HAVE_GC;

@@ -17,6 +17,8 @@ public final class PyType {
     final long itemSize;
     private final long[] refOffsets;
     final Finalizer finalizer;
+    /** The struct type whose instances have this type, or null (set once, when it is bound). */
+    StructType struct;
 
     PyType(Heap heap, String name, int id, long address, int kind, int flags, long basicSize, long itemSize,
             long[] refOffsets, Finalizer finalizer) {

@@ -46,9 +46,9 @@ public final class Settings {
             "refheap.programSeed", "refheap.verifyAll");
     /**
      * Switches for measuring, read each time a heap is made (so a benchmark may flip them between
-     * heaps in one JVM) through {@link #confinedArena()} and {@link #shareQueue()}.
+     * heaps in one JVM) through {@link #confinedArena()}, {@link #shareQueue()} and {@link #shareBatch()}.
      */
-    static final List<String> MEASUREMENT = List.of("refheap.confinedArena", "refheap.share.queue");
+    static final List<String> MEASUREMENT = List.of("refheap.confinedArena", "refheap.share.queue", "refheap.share.batch");
     /** The values {@code refheap.share.queue} takes. */
     static final List<String> SHARE_QUEUES = List.of("xadd", "atomic", "clq");
     /** The build's own namespace (Maven properties that Surefire passes on to the tests). */
@@ -137,6 +137,23 @@ public final class Settings {
         List<String> errors = new ArrayList<>();
         String v = System.getProperty("refheap.share.queue") == null ? "xadd"
                 : choice(System.getProperties(), "refheap.share.queue", SHARE_QUEUES, errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("refheap: " + errors.get(0));
+        }
+        return v;
+    }
+
+    /**
+     * {@code -Drefheap.share.batch=N}: how many decrements another thread gathers before it publishes
+     * them to a heap's owner as one queue element (docs/THREADS.md, "Batched decrements"); 1 sends
+     * each at once, as before batching. Read when a heap first shares. Default 64, at most 4096.
+     *
+     * @return the batch size
+     * @throws IllegalArgumentException when the value is not an integer in 1..4096
+     */
+    public static int shareBatch() {
+        List<String> errors = new ArrayList<>();
+        int v = integer(System.getProperties(), "refheap.share.batch", 64, 1, 4096, errors);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("refheap: " + errors.get(0));
         }

@@ -4,6 +4,8 @@ import org.refheap.share.HeapDoor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED;
@@ -23,9 +25,12 @@ import static org.refheap.layout.TypeLayout.*;
  */
 final class ShareDoor implements HeapDoor {
     private final Heap heap;
+    /** The heap's owner: the door is made on it (the heap's first share). */
+    private final Thread owner;
 
     ShareDoor(Heap heap) {
         this.heap = heap;
+        this.owner = Thread.currentThread();
     }
 
     @Override
@@ -41,36 +46,86 @@ final class ShareDoor implements HeapDoor {
     // ---------------------------------------------------------------- owner thread
 
     /**
-     * Int, float, str, bytes, None, bool, and tuples of those (checked all the way down: tuples are
-     * acyclic, built from existing items, so the walk ends). Anything else is a WrongTypeException
-     * naming the first mutable object met.
+     * Int, float, str, bytes, None, bool, tuples of those, and instances of struct types whose
+     * reference fields are all read-only once published (their referents shareable in turn), checked
+     * all the way down; anything else is a WrongTypeException naming the first mutable object met.
+     * Once everything passed, every struct met is marked published: its read-only fields are frozen.
+     * Tuples are acyclic (built from existing items); structs may form cycles, so they are visited once.
      */
     @Override
     public int checkShareable(long obj) {
         heap.checkLive(obj);
         int kind = kindOf(obj);
-        if (kind != KIND_TUPLE) {
+        if (kind != KIND_TUPLE && kind != KIND_STRUCT) {
             return requireImmutable(obj, obj, kind);
         }
+        Set<Long> structs = null;
         long[] stack = {obj};
         int sp = 1;
         while (sp > 0) {
             long t = stack[--sp];
-            long n = heap.getLong(t + TUPLE_SIZE);
-            for (long i = 0; i < n; i++) {
-                long item = heap.getLong(t + TUPLE_ITEMS + 8 * i);
-                int k = kindOf(item);
-                if (k == KIND_TUPLE) {
+            int k = kindOf(t);
+            if (k == KIND_TUPLE) {
+                long n = heap.getLong(t + TUPLE_SIZE);
+                for (long i = 0; i < n; i++) {
                     if (sp == stack.length) {
                         stack = Arrays.copyOf(stack, sp * 2);
                     }
-                    stack[sp++] = item;
-                } else {
-                    requireImmutable(obj, item, k);
+                    stack[sp++] = heap.getLong(t + TUPLE_ITEMS + 8 * i);
                 }
+            } else if (k == KIND_STRUCT) {
+                if (structs == null) {
+                    structs = new LinkedHashSet<>();
+                }
+                if (!structs.add(t)) {
+                    continue;
+                }
+                StructType st = requireShareableStruct(obj, t);
+                for (StructType.Field f : st.fields().values()) {
+                    if (f.isReference()) {
+                        long target = heap.getLong(t + f.offset());
+                        if (target != 0) {
+                            if (sp == stack.length) {
+                                stack = Arrays.copyOf(stack, sp * 2);
+                            }
+                            stack[sp++] = target;
+                        }
+                    }
+                }
+            } else {
+                requireImmutable(obj, t, k);
             }
         }
-        return KIND_TUPLE;
+        if (structs != null) {
+            for (long t : structs) {
+                heap.typeOf(t).struct.publish(t);
+            }
+        }
+        return kind;
+    }
+
+    private StructType requireShareableStruct(long shared, long obj) {
+        StructType st = heap.typeOf(obj).struct;
+        String what = "cannot share " + heap.describe(shared) + " with other threads: "
+                + (shared == obj ? "it" : "it holds " + heap.describe(obj) + ", which") + " is an instance of struct "
+                + st.name() + ", ";
+        if (!st.hasReadOnlyFields()) {
+            throw new WrongTypeException(what + "which declares no read-only field (all its fields are mutable): declare the fields other threads"
+                    + " read with StructOptions.withReadOnly(...) (every reference field among them), or copy what"
+                    + " the reader needs into a tuple");
+        }
+        if (heap.typeOf(obj).hasFinalizer() || st.weakrefable) {
+            throw new WrongTypeException(what + "which has " + (st.weakrefable ? "weak references" : "a finalizer")
+                    + ": applying another thread's release may not run callbacks (copy what the reader needs into a"
+                    + " tuple, or declare a type without it)");
+        }
+        for (StructType.Field f : st.fields().values()) {
+            if (f.isReference() && !f.isReadOnly()) {
+                throw new WrongTypeException(what + "whose reference field '" + f.name() + "' is mutable: declare it"
+                        + " read-only too (StructOptions.withReadOnly(\"" + f.name() + "\"))");
+            }
+        }
+        return st;
     }
 
     private int requireImmutable(long shared, long obj, int kind) {
@@ -80,8 +135,8 @@ final class ShareDoor implements HeapDoor {
             }
             default -> throw new WrongTypeException("cannot share " + heap.describe(shared) + " with other threads: "
                     + (shared == obj ? "it" : "it holds " + heap.describe(obj) + ", which")
-                    + " is mutable; only int, float, str, bytes, None, bool and tuples of those cross threads"
-                    + " (copy what the reader needs into a tuple)");
+                    + " is mutable; only int, float, str, bytes, None, bool, tuples of those and structs with"
+                    + " read-only fields cross threads (copy what the reader needs into a tuple)");
         }
     }
 
@@ -146,5 +201,45 @@ final class ShareDoor implements HeapDoor {
     @Override
     public String str(long obj) {
         return StrCodec.decode(bytes(obj));
+    }
+
+    @Override
+    public long structLong(long obj, StructType.Field f) {
+        checkField(obj, f);
+        return f.readLong(obj);
+    }
+
+    @Override
+    public double structDouble(long obj, StructType.Field f) {
+        checkField(obj, f);
+        return f.readDouble(obj);
+    }
+
+    @Override
+    public long structRef(long obj, StructType.Field f) {
+        checkField(obj, f);
+        if (!f.isReference()) {
+            throw new WrongTypeException("field " + f + " is not a reference field");
+        }
+        return heap.getLong(obj + f.offset());
+    }
+
+    /**
+     * The field belongs to the object's type, is read-only, and the object is published (it is,
+     * when a SharedRef holds it: sharing publishes; checked anyway).
+     */
+    private void checkField(long obj, StructType.Field f) {
+        StructType st = f.structType();
+        if (st.heap() != heap || heap.getLong(obj + TYPE) != st.typeAddress()) {
+            throw new WrongTypeException("field " + f + " does not belong to the type of the shared object ("
+                    + typeName(obj) + ")");
+        }
+        if (!f.isReadOnly()) {
+            throw f.wrongThread(new WrongThreadException("heap #" + heap.id + " belongs to thread '"
+                    + owner.getName() + "'"));
+        }
+        if (!st.publishedNoCheck(obj)) {
+            throw new IllegalStateException("the instance of " + st.name() + " was not published");
+        }
     }
 }

@@ -42,7 +42,10 @@ import static org.refheap.layout.ObjectLayout.HEADER_SIZE;
  * </pre>
  *
  * A weakly referenceable type ({@link StructOptions#weakrefable()}) has one more hidden 8-byte slot
- * after the layout, heading the list of weakrefs to the object.
+ * after the layout, heading the list of weakrefs to the object. A type with read-only fields
+ * ({@link StructOptions#withReadOnly}) has one more after that, the <em>published</em> word: 0 when
+ * the instance is made, set to 1 by the owner when the instance is first shared with other threads
+ * (docs/THREADS.md); a read-only field is written only while it is 0.
  *
  * <p>Data members are stored exactly as declared: packed ones (alignment below their size) at any
  * offset, and in their declared byte order, so an FFM view of the payload with the same layout reads
@@ -58,6 +61,10 @@ public final class StructType {
     private final long payloadBytes;
     private final long[] refOffsets;
     private final Map<String, Field> fields;
+    /** Offset of the published word from the object address, or 0 when no field is read-only. */
+    final long publishedOffset;
+    /** Whether instances can be weakly referenced (such a type cannot be shared: THREADS.md). */
+    final boolean weakrefable;
     private PyType type;
     private long typeAddress;
     private boolean container;
@@ -66,16 +73,18 @@ public final class StructType {
     private int szidx;
 
     private StructType(Heap heap, String name, StructLayout layout, long payloadBytes, long[] refOffsets,
-            Map<String, Field> fields) {
+            Map<String, Field> fields, StructOptions options) {
         this.heap = heap;
         this.name = name;
         this.layout = layout;
         this.payloadBytes = payloadBytes;
         this.refOffsets = refOffsets;
         this.fields = fields;
+        this.publishedOffset = options.readOnly().isEmpty() ? 0 : HEADER_SIZE + payloadBytes - 8;
+        this.weakrefable = options.weakrefable();
     }
 
-    static StructType fromLayout(Heap heap, String name, StructLayout layout, long payloadBytes) {
+    static StructType fromLayout(Heap heap, String name, StructLayout layout, long payloadBytes, StructOptions options) {
         if (layout == null) {
             throw new IllegalArgumentException("struct type '" + name + "' needs a layout");
         }
@@ -117,10 +126,16 @@ public final class StructType {
             boolean swap = v.byteSize() > 1 && v.order() != ByteOrder.nativeOrder();
             members.add(new Member(fname, HEADER_SIZE + at, kind, swap));
         }
+        for (String ro : options.readOnly()) {
+            if (!names.contains(ro)) {
+                throw new IllegalArgumentException("struct type '" + name + "': read-only field '" + ro
+                        + "' is not a member of the layout " + names);
+            }
+        }
         StructType st = new StructType(heap, name, layout, payloadBytes, refs.stream().mapToLong(Long::longValue).toArray(),
-                new LinkedHashMap<>());
+                new LinkedHashMap<>(), options);
         for (Member m : members) {
-            st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind, m.swap));
+            st.fields.put(m.name, st.new Field(m.name, m.offset, m.kind, m.swap, options.readOnly().contains(m.name)));
         }
         return st;
     }
@@ -186,6 +201,7 @@ public final class StructType {
         this.typeAddress = t.address;
         this.container = t.isContainer();
         this.typeId = t.id;
+        t.struct = this;
         long block = HEADER_SIZE + payloadBytes + (container ? GC_HEAD_SIZE : 0);
         this.szidx = block <= SizeClasses.SMALL_REQUEST_THRESHOLD ? SizeClasses.index((int) block) : -1;
     }
@@ -250,6 +266,43 @@ public final class StructType {
         return obj;
     }
 
+    /** The heap the type belongs to. */
+    Heap heap() {
+        return heap;
+    }
+
+    /** The address of this type's type object. */
+    long typeAddress() {
+        return typeAddress;
+    }
+
+    /** Whether some field is read-only once published ({@link StructOptions#withReadOnly}). */
+    public boolean hasReadOnlyFields() {
+        return publishedOffset != 0;
+    }
+
+    /**
+     * Whether {@code obj}, an instance of this type, was shared with other threads: its read-only
+     * fields can no longer be written.
+     *
+     * @param obj a live instance of this type
+     * @return true once published
+     */
+    public boolean isPublished(long obj) {
+        check(obj);
+        return publishedOffset != 0 && heap.getLong(obj + publishedOffset) != 0;
+    }
+
+    /** Owner, from the share door: marks an instance published (its read-only fields are frozen from now on). */
+    void publish(long obj) {
+        heap.putLong(obj + publishedOffset, 1);
+    }
+
+    /** Whether {@code obj}, an instance of this type, was published (no checks: the share door's own use). */
+    boolean publishedNoCheck(long obj) {
+        return heap.getLong(obj + publishedOffset) != 0;
+    }
+
     /** Whether {@code obj} is a live instance of this type. */
     public boolean isInstance(long obj) {
         return heap.isLive(obj) && heap.getLong(obj + 8) == typeAddress;
@@ -298,12 +351,62 @@ public final class StructType {
          * A flag rather than a per-field layout keeps every access on the same static layouts.
          */
         final boolean swap;
+        /** Read-only once published ({@link StructOptions#withReadOnly}). */
+        final boolean readOnly;
 
-        Field(String name, long offset, int kind, boolean swap) {
+        Field(String name, long offset, int kind, boolean swap, boolean readOnly) {
             this.name = name;
             this.offset = offset;
             this.kind = kind;
             this.swap = swap;
+            this.readOnly = readOnly;
+        }
+
+        /**
+         * Whether the field is read-only once an instance is published to other threads, and then
+         * readable through a {@code SharedRef} on any thread.
+         *
+         * @return true for a read-only field
+         */
+        public boolean isReadOnly() {
+            return readOnly;
+        }
+
+        /** The struct type this field belongs to. @return its type */
+        public StructType structType() {
+            return StructType.this;
+        }
+
+        /** The owner's checks, with a message for another thread that says how to read this field there. */
+        private void check(long obj) {
+            try {
+                StructType.this.check(obj);
+            } catch (WrongThreadException e) {
+                throw wrongThread(e);
+            }
+        }
+
+        /** The owner's checks for a write; a read-only field of a published instance is refused. */
+        private void checkWrite(long obj) {
+            check(obj);
+            if (readOnly && heap.getLong(obj + publishedOffset) != 0) {
+                throw new IllegalStateException("field " + StructType.this.name + "." + name + " of "
+                        + heap.describe(obj) + " is read-only: the instance was shared with other threads");
+            }
+        }
+
+        WrongThreadException wrongThread(WrongThreadException e) {
+            String how = readOnly
+                    ? "it is read-only once published: read it there through a SharedRef (the owner shares the"
+                            + " instance with heap.shareAcross(obj), the other thread calls ref.getLong/getDouble/getRef(field))"
+                    : "it is mutable, so only the owner reads or writes it: declare it read-only"
+                            + " (StructOptions.withReadOnly(\"" + name + "\")) and share the instance with heap.shareAcross(obj),"
+                            + " or copy what the other thread needs into a tuple";
+            WrongThreadException w = new WrongThreadException("field " + StructType.this.name + "." + name
+                    + " was used from thread '" + Thread.currentThread().getName() + "': " + e.getMessage()
+                    + "; " + how);
+            w.initCause(e);
+            return w;
         }
 
         /**
@@ -339,6 +442,11 @@ public final class StructType {
          */
         public long getLong(long obj) {
             check(obj);
+            return readLong(obj);
+        }
+
+        /** The value, no checks (the share door's read of a published read-only field). */
+        long readLong(long obj) {
             long a = obj + offset - heap.base;
             if (kind == LONG) {
                 long v = heap.seg.get(JAVA_LONG_UNALIGNED, a);
@@ -377,7 +485,7 @@ public final class StructType {
          * @throws WrongTypeException if {@code obj} is not an instance of this type, or the member is not integral
          */
         public void setLong(long obj, long value) {
-            check(obj);
+            checkWrite(obj);
             long a = obj + offset - heap.base;
             if (kind == LONG) {
                 heap.seg.set(JAVA_LONG_UNALIGNED, a, swap ? Long.reverseBytes(value) : value);
@@ -400,6 +508,11 @@ public final class StructType {
         /** Floating members of the other byte order are swapped as their raw bits: a NaN keeps its payload. */
         public double getDouble(long obj) {
             check(obj);
+            return readDouble(obj);
+        }
+
+        /** The value, no checks (the share door's read of a published read-only field). */
+        double readDouble(long obj) {
             long a = obj + offset - heap.base;
             MemorySegment s = heap.seg;
             switch (kind) {
@@ -422,7 +535,7 @@ public final class StructType {
          * @throws WrongTypeException if {@code obj} is not an instance of this type, or the member is not floating
          */
         public void setDouble(long obj, double value) {
-            check(obj);
+            checkWrite(obj);
             long a = obj + offset - heap.base;
             MemorySegment s = heap.seg;
             switch (kind) {
@@ -458,7 +571,7 @@ public final class StructType {
          * decrefs the object the field held before, which may free it.
          */
         public void setRef(long obj, long value) {
-            check(obj);
+            checkWrite(obj);
             if (kind != REF) {
                 throw kindMismatch("a reference");
             }

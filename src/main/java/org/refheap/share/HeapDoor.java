@@ -8,7 +8,8 @@ package org.refheap.share;
  * <p>Owner-thread methods: {@link #checkShareable}, {@link #incref}, {@link #decref},
  * {@link #canDrainNow}, {@link #unraisable}. Any-thread methods read one object that a
  * {@link SharedRef} keeps alive: {@link #kindOf}, {@link #typeName}, {@link #word},
- * {@link #doubleAt}, {@link #bytes}, {@link #str}; they throw IllegalStateException once the heap's
+ * {@link #doubleAt}, {@link #bytes}, {@link #str}, {@link #structLong}, {@link #structDouble},
+ * {@link #structRef}; they throw IllegalStateException once the heap's
  * memory is unmapped, never crash.
  */
 public interface HeapDoor {
@@ -50,4 +51,21 @@ public interface HeapDoor {
 
     /** The text of a str a shared reference keeps alive. @param obj the str @return its text */
     String str(long obj);
+
+    /**
+     * Any thread: a read-only integral field of a published struct a shared reference keeps alive;
+     * a field of another type is a WrongTypeException, a mutable one a WrongThreadException saying
+     * how to share it.
+     *
+     * @param obj the struct
+     * @param f   one of its type's read-only fields
+     * @return the value, widened to long
+     */
+    long structLong(long obj, org.refheap.StructType.Field f);
+
+    /** As {@link #structLong}, a floating field. @param obj the struct @param f the field @return the value */
+    double structDouble(long obj, org.refheap.StructType.Field f);
+
+    /** As {@link #structLong}, a reference field: the referent's address, or 0. @param obj the struct @param f the field @return the address */
+    long structRef(long obj, org.refheap.StructType.Field f);
 }

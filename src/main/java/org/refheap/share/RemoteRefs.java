@@ -6,6 +6,7 @@ import org.jctools.queues.atomic.MpscUnboundedAtomicArrayQueue;
 import org.refheap.RefcountException;
 
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -17,10 +18,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * allocation, {@code gc.collect} calls {@link #drain()}, and so does {@code heap.drainRemote()}.
  *
  * <h2>The queue</h2>
- * Elements are the {@link SharedRef} handles themselves, so a remote operation allocates nothing
- * beyond the handle a {@code dup} returns anyway. A handle goes through the queue at most twice: once
- * when another thread makes it ({@link SharedRef#incrementPending} set: "count one more") and once
- * when it is closed ("count one less"). Both offers come from threads ordered by happens-before
+ * Elements are of two sorts. A {@link SharedRef} handle is one operation: it goes through the
+ * queue when another thread makes it ({@link SharedRef#incrementPending} set: "count one more"), and
+ * when the owner closes it ("count one less"). A {@code long[]} is a batch of decrements from one
+ * other thread ({@link ReleaseBatch}): the addresses of the objects of the handles it closed, in the
+ * order it closed them, ended by a 0 when not full. Increments are never batched (THREADS.md says
+ * why); a thread's decrements wait in its batch until it fills, until the thread calls
+ * {@link SharedRef#flushReleases()}, or until the thread ends (the owner then takes them at its next
+ * full drain). Both offers come from threads ordered by happens-before
  * (the handle is passed between threads safely, or it is one thread), so the owner polls the first
  * before the second. The default queue is JCTools' {@code MpscUnboundedXaddArrayQueue}: an offer
  * is one XADD on the producer index and a store, wait-free, and never fails (unbounded: a reader
@@ -42,9 +47,13 @@ public final class RemoteRefs {
     final Thread owner;
     final int heapId;
     private final boolean segmentShared;
-    private final Queue<SharedRef> queue;
+    private final Queue<Object> queue;
     /** The same queue when it is a JCTools one (all but {@code clq}): the owner polls it with {@code relaxedPoll}. */
-    private final MessagePassingQueue<SharedRef> mpq;
+    private final MessagePassingQueue<Object> mpq;
+    /** Decrements per batch ({@code -Drefheap.share.batch}); 1: each closed handle is queued at once. */
+    final int batchSize;
+    /** Every other thread's batch for this heap, for the owner to take the leftovers of threads that ended. */
+    private final Queue<ReleaseBatch> batches = new ConcurrentLinkedQueue<>();
     /** Set by the owner when the heap closes; read by other threads before every use of a handle. */
     private volatile boolean closed;
 
@@ -63,13 +72,14 @@ public final class RemoteRefs {
         this.heapId = door.heapId();
         this.segmentShared = segmentShared;
         this.queue = newQueue(org.refheap.Settings.shareQueue());
-        @SuppressWarnings("unchecked") // every MessagePassingQueue made by newQueue holds SharedRefs
-        MessagePassingQueue<SharedRef> m = queue instanceof MessagePassingQueue<?> ? (MessagePassingQueue<SharedRef>) queue : null;
+        this.batchSize = org.refheap.Settings.shareBatch();
+        @SuppressWarnings("unchecked") // every MessagePassingQueue made by newQueue holds handles and batches
+        MessagePassingQueue<Object> m = queue instanceof MessagePassingQueue<?> ? (MessagePassingQueue<Object>) queue : null;
         this.mpq = m;
         this.held = door.isDebug() ? new HashMap<>() : null;
     }
 
-    private static Queue<SharedRef> newQueue(String kind) {
+    private static Queue<Object> newQueue(String kind) {
         return switch (kind) {
             case "xadd" -> xaddOrAtomic();
             case "atomic" -> new MpscUnboundedAtomicArrayQueue<>(CHUNK);
@@ -83,7 +93,7 @@ public final class RemoteRefs {
      * a later JDK will refuse by default ({@code --sun-misc-unsafe-memory-access}, JEP 471/498): then
      * the same algorithm family's Unsafe-free twin (a CAS instead of the XADD on offer) takes over.
      */
-    private static Queue<SharedRef> xaddOrAtomic() {
+    private static Queue<Object> xaddOrAtomic() {
         try {
             return new MpscUnboundedXaddArrayQueue<>(CHUNK, 4);
         } catch (LinkageError | RuntimeException e) {
@@ -117,7 +127,7 @@ public final class RemoteRefs {
      */
     public void atAllocation() {
         if (!queue.isEmpty()) {
-            drain(ALLOCATION_BATCH);
+            drain(Long.MAX_VALUE, ALLOCATION_BATCH);
         }
     }
 
@@ -132,23 +142,62 @@ public final class RemoteRefs {
 
     /**
      * Owner: applies every operation queued before the call, in queue order (what other threads
-     * queue meanwhile waits for the next drain: readers that never stop cannot keep it going);
-     * returns the shared references still open. Does nothing inside a collection (its finalizers and
-     * callbacks may allocate), nor when called again from inside a drain.
+     * queue meanwhile waits for the next drain: readers that never stop cannot keep it going), then
+     * the unpublished decrements of threads that ended; returns the shared references still open
+     * (closed handles whose decrement waits in a live thread's batch count as open). Does nothing
+     * inside a collection (its finalizers and callbacks may allocate), nor when called again from
+     * inside a drain.
      */
     public long drain() {
-        return drain(queue.size());
+        drain(queue.size(), Long.MAX_VALUE);
+        if (!batches.isEmpty() && !draining && !closed && door.canDrainNow()) {
+            draining = true;
+            try {
+                takeEnded();
+            } finally {
+                draining = false;
+            }
+        }
+        return open;
     }
 
-    private long drain(long limit) {
+    /**
+     * The batches of threads that ended: {@code isAlive()} false means the thread's last action
+     * happens-before this read (JLS 17.4.4), so its batch is safe to read. Its decrements come after
+     * everything the thread published, which the queue delivered first (drained just before: what
+     * it offered happened before it ended, so it was in the queue when the drain began... unless a
+     * slot was claimed but not yet visible, hence the check below).
+     */
+    private void takeEnded() {
+        for (Iterator<ReleaseBatch> it = batches.iterator(); it.hasNext(); ) {
+            ReleaseBatch b = it.next();
+            if (!b.thread.isAlive()) {
+                if (!queue.isEmpty()) {
+                    return; // the ended thread's last published batch may still be in it: next drain
+                }
+                it.remove();
+                long[] rest = b.takeAfterEnd();
+                applyBatch(rest);
+            }
+        }
+    }
+
+    /** At most {@code elements} queue elements and, past the first, {@code operations} operations. */
+    private long drain(long elements, long operations) {
         if (draining || closed || !door.canDrainNow()) {
             return open;
         }
         draining = true;
         try {
-            SharedRef r;
-            for (long n = 0; n < limit && (r = poll()) != null; n++) {
-                apply(r);
+            Object e;
+            long n = 0;
+            for (long k = 0; k < elements && n < operations && (e = poll()) != null; k++) {
+                if (e instanceof SharedRef r) {
+                    apply(r);
+                    n++;
+                } else {
+                    n += applyBatch((long[]) e);
+                }
             }
         } finally {
             draining = false;
@@ -162,7 +211,7 @@ public final class RemoteRefs {
      * spin until the element appears). Order is kept: what lies beyond that slot waits for the
      * next drain.
      */
-    private SharedRef poll() {
+    private Object poll() {
         return mpq != null ? mpq.relaxedPoll() : queue.poll();
     }
 
@@ -175,24 +224,46 @@ public final class RemoteRefs {
                 door.incref(obj);
                 counted(obj);
             } else {
-                if (held != null) {
-                    Long n = held.get(obj);
-                    if (n == null) {
-                        throw new RefcountException("no shared reference holds 0x" + Long.toHexString(obj)
-                                + " (a forged or stale SharedRef): the decrement is ignored");
-                    }
-                    if (n == 1) {
-                        held.remove(obj);
-                    } else {
-                        held.put(obj, n - 1);
-                    }
-                }
-                open--;
-                door.decref(obj);
+                decrement(obj);
             }
         } catch (RuntimeException e) {
             door.unraisable("a decrement or increment from another thread, applied by the owner of heap #" + heapId, e);
         }
+    }
+
+    /** A batch of decrements, in order, up to its end or its 0; returns how many. */
+    private int applyBatch(long[] batch) {
+        int n = 0;
+        for (long obj : batch) {
+            if (obj == 0) {
+                break;
+            }
+            n++;
+            try {
+                decrement(obj);
+            } catch (RuntimeException e) {
+                door.unraisable("a decrement from another thread, applied by the owner of heap #" + heapId, e);
+            }
+        }
+        applied += n;
+        return n;
+    }
+
+    private void decrement(long obj) {
+        if (held != null) {
+            Long n = held.get(obj);
+            if (n == null) {
+                throw new RefcountException("no shared reference holds 0x" + Long.toHexString(obj)
+                        + " (a forged or stale SharedRef): the decrement is ignored");
+            }
+            if (n == 1) {
+                held.remove(obj);
+            } else {
+                held.put(obj, n - 1);
+            }
+        }
+        open--;
+        door.decref(obj);
     }
 
     private void counted(long obj) {
@@ -234,6 +305,7 @@ public final class RemoteRefs {
     public void heapClosed() {
         closed = true;
         queue.clear();
+        batches.clear();
     }
 
     /** Owner: operations applied since the heap was made (figures and tests). */
@@ -250,5 +322,24 @@ public final class RemoteRefs {
     /** A handle's increment or decrement, for the owner to apply. Never fails: the queue is unbounded. */
     void enqueue(SharedRef r) {
         queue.offer(r);
+    }
+
+    /** A closed handle's decrement: at once from the owner (or without batching), else into the thread's batch. */
+    void release(SharedRef r) {
+        if (batchSize == 1 || Thread.currentThread() == owner) {
+            queue.offer(r);
+        } else {
+            ThreadReleases.batchFor(this).add(r.address);
+        }
+    }
+
+    /** A full or flushed batch of decrements. */
+    void enqueueBatch(long[] batch) {
+        queue.offer(batch);
+    }
+
+    /** A thread's batch for this heap, made at its first release here. */
+    void register(ReleaseBatch b) {
+        batches.add(b);
     }
 }

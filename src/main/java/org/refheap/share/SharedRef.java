@@ -210,6 +210,71 @@ public final class SharedRef implements AutoCloseable {
         }
     }
 
+    // ================================================================== structs with read-only fields
+
+    /**
+     * A read-only integral field of a shared struct ({@code StructOptions.withReadOnly}), read in
+     * place on any thread.
+     *
+     * @param field one of the struct type's read-only fields
+     * @return the value, widened to long
+     * @throws WrongThreadException when the field is mutable (only the owner reads it; the message says how to share)
+     * @throws WrongTypeException when the object is not an instance of the field's type, or the field is not integral
+     */
+    public long getLong(org.refheap.StructType.Field field) {
+        expect(KIND_STRUCT, KIND_STRUCT, "a struct");
+        try {
+            return home.door.structLong(address, field);
+        } catch (IllegalStateException e) {
+            throw closedUnder(e);
+        }
+    }
+
+    /**
+     * A read-only floating field of a shared struct, read in place on any thread.
+     *
+     * @param field one of the struct type's read-only fields
+     * @return the value
+     * @throws WrongThreadException when the field is mutable
+     * @throws WrongTypeException when the object is not an instance of the field's type, or the field is not floating
+     */
+    public double getDouble(org.refheap.StructType.Field field) {
+        expect(KIND_STRUCT, KIND_STRUCT, "a struct");
+        try {
+            return home.door.structDouble(address, field);
+        } catch (IllegalStateException e) {
+            throw closedUnder(e);
+        }
+    }
+
+    /**
+     * A new reference to the object a read-only reference field of a shared struct holds (its
+     * increment is queued to the owner, as {@link #item}'s), or null when the field is NULL.
+     *
+     * @param field one of the struct type's read-only reference fields
+     * @return a handle on the referent, or null
+     * @throws WrongThreadException when the field is mutable
+     * @throws WrongTypeException when the object is not an instance of the field's type, or the field is not a reference
+     */
+    public SharedRef getRef(org.refheap.StructType.Field field) {
+        expect(KIND_STRUCT, KIND_STRUCT, "a struct");
+        long target;
+        try {
+            target = home.door.structRef(address, field);
+        } catch (IllegalStateException e) {
+            throw closedUnder(e);
+        }
+        if (target == 0) {
+            return null;
+        }
+        int k = home.door.kindOf(target);
+        if (k < 0) {
+            throw new UseAfterFreeException("field " + field.name() + " of " + this + " refers to a freed object: the"
+                    + " owner of heap #" + home.heapId + " released a reference it did not hold");
+        }
+        return remote(home, target, k, read(target) >= IMMORTAL);
+    }
+
     // ================================================================== references
 
     /** A new reference to the same object, for this thread or another (its increment is queued). */
@@ -230,8 +295,20 @@ public final class SharedRef implements AutoCloseable {
             throw new IllegalStateException(this + " was closed twice: its reference was dropped already");
         }
         if (!immortal && !home.isClosed()) {
-            home.enqueue(this);
+            home.release(this);
         }
+    }
+
+    /**
+     * Publishes the current thread's gathered decrements, for every heap, to their owners. A thread
+     * other than the owner gathers the decrements of the handles it closes and sends them in batches
+     * (docs/THREADS.md); until a batch is sent, the objects it releases stay alive (never freed early,
+     * possibly later). Call this when a thread stops releasing for a while (before it idles, at the end
+     * of a task on a pooled thread); a thread that ends needs no call: the owner takes what it left at
+     * its next {@code heap.drainRemote()} or {@code gc.collect()}. Cheap when nothing is gathered.
+     */
+    public static void flushReleases() {
+        ThreadReleases.flushAll();
     }
 
     /**

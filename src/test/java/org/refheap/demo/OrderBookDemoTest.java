@@ -76,13 +76,14 @@ class OrderBookDemoTest {
 
     @Test
     void shouldNeverPauseInsideABurstWhenCollectingInTheGaps() {
-        for (Contender c : List.of(Contender.RH_MANUAL, Contender.RH_STEPPED, Contender.RH_LATENCY)) {
+        for (Contender c : List.of(Contender.RH_MANUAL, Contender.RH_STEPPED, Contender.RH_LATENCY, Contender.RH_THREADED)) {
             assertEquals(0, results.get(c).pausesInBursts(), c + " collects only in gaps");
         }
         assertEquals(0, results.get(Contender.RH_OFF).pauses());
         long gaps = results.get(Contender.RH_STEPPED).gaps();
         assertTrue(results.get(Contender.RH_STEPPED).pauses() >= 2 * gaps, "collect(0) and a step in every gap");
         assertTrue(results.get(Contender.RH_LATENCY).pauses() >= gaps, "a step in every gap");
+        assertTrue(results.get(Contender.RH_THREADED).pauses() >= 2 * gaps, "the book thread: collect(0) and a step in every gap");
         assertTrue(results.get(Contender.RH_MANUAL).pauses() > 0, "the thresholds call for collections");
         // With the collector enabled, collections run when allocations pass the threshold: mid-burst.
         assertTrue(results.get(Contender.RH_AUTO).pausesInBursts() > 0);

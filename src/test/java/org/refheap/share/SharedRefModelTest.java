@@ -450,10 +450,11 @@ class SharedRefModelTest {
                     failure.set(t);
                 }
             }, "releaser");
-            reader.start();
-            long busy = 0;
+            // the list first: its allocation is a safe point, which would apply what the reader queued so far
             long list = heap.newList();
             heap.lists().append(list, s);
+            reader.start();
+            long busy = 0;
             while (reader.isAlive()) {
                 busy += heap.lists().size(list) + heap.getrefcount(s); // owner work, no allocation
             }

@@ -36,9 +36,18 @@ class SharedRefTest {
         heap.close();
     }
 
-    /** Runs {@code c} on the reader thread (the executor gives happens-before both ways). */
+    /**
+     * Runs {@code c} on the reader thread (the executor gives happens-before both ways), then
+     * publishes its gathered decrements, as a pooled thread does at the end of a task.
+     */
     private <T> T onReader(Callable<T> c) throws Exception {
-        return reader.submit(c).get();
+        return reader.submit(() -> {
+            try {
+                return c.call();
+            } finally {
+                SharedRef.flushReleases();
+            }
+        }).get();
     }
 
     /** What {@code c} throws on the reader thread. */

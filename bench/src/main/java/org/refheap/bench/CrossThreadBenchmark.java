@@ -38,7 +38,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Contenders, in the same run, each a JMH thread group (producer + consumers):
  * <ul>
- * <li>{@code refheap}: remote operations through JCTools' {@code MpscUnboundedXaddArrayQueue};</li>
+ * <li>{@code refheap}: remote operations through JCTools' {@code MpscUnboundedXaddArrayQueue}, the
+ *     consumers' decrements in batches of 64;</li>
+ * <li>{@code refheapUnbatched}: the same with each decrement queued at once ({@code -Drefheap.share.batch=1}),
+ *     as before batching;</li>
  * <li>{@code refheapAtomicQueue}: JCTools' CAS-based queue without sun.misc.Unsafe;</li>
  * <li>{@code refheapClq}: the same through {@code ConcurrentLinkedQueue} (why the dependency is worth it);</li>
  * <li>{@code nettyAtomicRc}: Netty pooled direct buffers, whose {@code retain}/{@code release} CAS
@@ -77,11 +80,17 @@ public class CrossThreadBenchmark {
             return "xadd";
         }
 
+        /** Decrements per batch from other threads (docs/THREADS.md); 1 = each queued at once, as before batching. */
+        String batch() {
+            return "64";
+        }
+
         @Setup(Level.Trial)
         public void open() {
             System.setProperty("refheap.share.queue", queue());
+            System.setProperty("refheap.share.batch", batch());
             heap = Heap.create();
-            heap.shareAcross(heap.none()).close(); // makes the remote queue now, with the property set
+            heap.shareAcross(heap.none()).close(); // makes the remote queue now, with the properties set
         }
 
         /** One message: five objects, the caller's reference to the outer tuple. */
@@ -97,6 +106,13 @@ public class CrossThreadBenchmark {
             heap.decref(sym);
             heap.decref(inner);
             return msg;
+        }
+    }
+
+    public static class UnbatchedOwner extends Owner {
+        @Override
+        String batch() {
+            return "1";
         }
     }
 
@@ -152,6 +168,20 @@ public class CrossThreadBenchmark {
     @Group("refheap")
     @GroupThreads(1)
     public long refheap_consumer(Channel c, Control ctl) {
+        return consume(c, ctl);
+    }
+
+    @Benchmark
+    @Group("refheapUnbatched")
+    @GroupThreads(1)
+    public long refheapUnbatched_producer(UnbatchedOwner o, Channel c) {
+        return produce(o, c);
+    }
+
+    @Benchmark
+    @Group("refheapUnbatched")
+    @GroupThreads(1)
+    public long refheapUnbatched_consumer(Channel c, Control ctl) {
         return consume(c, ctl);
     }
 
@@ -278,6 +308,20 @@ public class CrossThreadBenchmark {
         }
         r.dup().close();
         return 1;
+    }
+
+    @Benchmark
+    @Group("releaseRefheapUnbatched")
+    @GroupThreads(1)
+    public long releaseRefheapUnbatched_owner(UnbatchedOwner o, Published p) {
+        return releaseRefheap_owner(o, p);
+    }
+
+    @Benchmark
+    @Group("releaseRefheapUnbatched")
+    @GroupThreads(1)
+    public long releaseRefheapUnbatched_consumer(Published p, Control ctl) {
+        return releaseRefheap_consumer(p, ctl);
     }
 
     @Benchmark

@@ -26,6 +26,10 @@ public enum Contender {
     RH_LATENCY_AUTO("rh-latency-auto", Kind.REFHEAP, "refheap, low-latency mode, automatic",
             "CollectionMode.LOW_LATENCY with the collector on: young collections and budgeted candidate steps"
                     + " triggered by allocation, as CPython's are; the gaps do nothing"),
+    RH_THREADED("rh-threaded", Kind.REFHEAP, "refheap, feed thread -> book thread",
+            "a feed thread decodes each event into a read-only struct of its own heap and hands it over through a"
+                    + " JCTools SPSC queue; the book thread owns the book (collectStep in gaps, as rh-stepped) and"
+                    + " releases the messages; latency from the feed's stamp"),
     G1("g1", Kind.JVM, "JVM objects, G1", "HashMap/TreeMap and plain objects; G1, default heap sizing"),
     G1_FIXED("g1-fixed", Kind.JVM, "JVM objects, G1 fixed heap", "the same, G1 with a fixed heap (-Xms = -Xmx) on transparent huge pages"),
     ZGC("zgc", Kind.JVM, "JVM objects, ZGC", "the same, ZGC (generational), default heap sizing"),

@@ -65,10 +65,16 @@ public final class ContenderRunner {
      */
     public RunResult run(Contender c, EventStream s, Path safepointLog, Path gcLog) {
         try {
+            if (c == Contender.RH_THREADED) {
+                return new ThreadedRunner(burst, gapNanos, budgetNanos).run(s, new JvmGcProbe(safepointLog, gcLog));
+            }
             return c.onRefheap() ? runRefheap(c, s, new JvmGcProbe(safepointLog, gcLog))
                     : runJvm(c, s, new JvmGcProbe(safepointLog, gcLog));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -41,7 +41,7 @@ class OrderBookDemoOptionsTest {
 
     @Test
     void shouldRejectBadValuesNamingThem() {
-        assertEquals("no contender 'cms': expected one of rh-off, rh-auto, rh-manual, rh-stepped, rh-latency, rh-latency-auto, g1, "
+        assertEquals("no contender 'cms': expected one of rh-off, rh-auto, rh-manual, rh-stepped, rh-latency, rh-latency-auto, rh-threaded, g1, "
                 + "g1-fixed, zgc, parallel, pooled", assertThrows(IllegalArgumentException.class,
                         () -> OrderBookDemo.Options.parse(new String[] {"--contenders", "g1,cms"})).getMessage());
         assertTrue(assertThrows(IllegalArgumentException.class,
