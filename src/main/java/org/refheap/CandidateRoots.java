@@ -46,8 +46,23 @@ final class CandidateRoots {
     private final Heap heap;
     private long[] table = new long[MIN_CAPACITY];
     private int shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
+    /** Entries in {@link #table} and {@link #old} together. */
     private int size;
     private int cursor;
+    /**
+     * The table being moved into {@link #table} after a resize (null: none), a few slots per
+     * insertion and per {@link #take}, as Redis rehashes its dicts: a resize never costs the whole
+     * table at once (a million roots took a millisecond or so, inside a decref or a step). Removal
+     * from it leaves a {@link #MOVED} mark instead of shifting entries back, so that the migration,
+     * which walks it in slot order, skips nothing; nothing is inserted into it.
+     */
+    private long[] old;
+    private int oldShift;
+    private int oldCursor;
+    /** A removed entry of {@link #old}: probing goes on past it. Never an address (objects are 16-byte aligned). */
+    private static final long MOVED = 1;
+    /** Slots of {@link #old} moved per insertion; enough to empty it before the new table fills. */
+    private static final int MIGRATE_PER_INSERT = 4;
 
     /** Roots ever buffered (a statistic). */
     long buffered;
@@ -128,11 +143,17 @@ final class CandidateRoots {
     /** {@code obj}, which carries BUFFERED, is being deallocated: its entry goes before its block does. */
     void remove(long obj) {
         int i = find(obj);
-        if (i < 0) {
-            throw new AssertionError("0x" + Long.toHexString(obj) + " carries BUFFERED but is not in the root"
-                    + " buffer (" + size + " roots)");
+        if (i >= 0) {
+            removeAt(i);
+        } else {
+            int j = old == null ? -1 : findIn(old, oldShift, obj);
+            if (j < 0) {
+                throw new AssertionError("0x" + Long.toHexString(obj) + " carries BUFFERED but is not in the root"
+                        + " buffer (" + size + " roots)");
+            }
+            old[j] = MOVED;
+            size--;
         }
-        removeAt(i);
         heap.putLong(obj - GC_HEAD_SIZE + 8, heap.getLong(obj - GC_HEAD_SIZE + 8) & ~Collector.BUFFERED);
     }
 
@@ -143,7 +164,7 @@ final class CandidateRoots {
      */
     void startTaking() {
         cursor = 0;
-        if (table.length > MIN_CAPACITY && 8L * size < table.length) {
+        if (old == null && table.length > MIN_CAPACITY && 8L * size < table.length) {
             resize(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, size)) * 4));
         }
     }
@@ -168,10 +189,15 @@ final class CandidateRoots {
      * (call again).
      */
     long take() {
+        if (old != null) {
+            // Entries still in the old table are not taken: move them on (a look at a slot of it is
+            // a Java array read; only an entry costs a placement).
+            migrate(TAKE_SCAN * 16);
+        }
         long[] t = table;
         for (int scanned = 0; scanned < TAKE_SCAN; scanned++) {
             if (cursor >= t.length) {
-                return 0;
+                return old == null ? 0 : -1;
             }
             long obj = t[cursor];
             if (obj == 0 || IncrementalCollector.inSet(heap.getLong(obj - GC_HEAD_SIZE))) {
@@ -188,12 +214,15 @@ final class CandidateRoots {
 
     /** Forgets every root (their BUFFERED bits cleared): a full collection has decided them all. */
     void clear() {
-        for (long obj : table) {
-            if (obj != 0) {
-                long g = obj - GC_HEAD_SIZE;
-                heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.BUFFERED);
+        for (long[] t : old == null ? new long[][] {table} : new long[][] {table, old}) {
+            for (long obj : t) {
+                if (obj > MOVED) {
+                    long g = obj - GC_HEAD_SIZE;
+                    heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.BUFFERED);
+                }
             }
         }
+        old = null;
         table = new long[MIN_CAPACITY];
         shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
         size = 0;
@@ -203,15 +232,16 @@ final class CandidateRoots {
     // ------------------------------------------------------------------ for Heap.verify()
 
     boolean contains(long obj) {
-        return find(obj) >= 0;
+        return find(obj) >= 0 || old != null && findIn(old, oldShift, obj) >= 0;
     }
 
     /** The buffered roots, in table order. */
     long[] toArray() {
         long[] out = new long[size];
         int k = 0;
-        for (long obj : table) {
-            if (obj != 0 && k < size) {
+        long[] both = old == null ? table : concat(table, old);
+        for (long obj : both) {
+            if (obj > MOVED && k < size) {
                 out[k++] = obj;
             }
         }
@@ -225,9 +255,13 @@ final class CandidateRoots {
     }
 
     private int find(long obj) {
-        long[] t = table;
+        return findIn(table, shift, obj);
+    }
+
+    /** The slot of {@code obj} in {@code t}, whose home slots are taken with {@code sh}, or -1. */
+    private static int findIn(long[] t, int sh, long obj) {
         int mask = t.length - 1;
-        for (int i = home(obj); ; i = (i + 1) & mask) {
+        for (int i = (int) ((obj * PHI) >>> sh); ; i = (i + 1) & mask) {
             long e = t[i];
             if (e == obj) {
                 return i;
@@ -238,7 +272,44 @@ final class CandidateRoots {
         }
     }
 
+    private static long[] concat(long[] a, long[] b) {
+        long[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Moves up to {@code slots} slots of {@link #old} into {@link #table}; drops it when it is empty. */
+    private void migrate(int slots) {
+        long[] o = old;
+        int end = Math.min(o.length, oldCursor + slots);
+        for (int i = oldCursor; i < end; i++) {
+            long obj = o[i];
+            if (obj > MOVED) {
+                place(obj);
+                o[i] = MOVED; // gone from here: probes for the entries not moved yet go on past it
+            }
+        }
+        oldCursor = end;
+        if (end == o.length) {
+            old = null;
+        }
+    }
+
+    /** Puts {@code obj} (counted in size already) into a free slot of {@link #table}. */
+    private void place(long obj) {
+        long[] t = table;
+        int mask = t.length - 1;
+        int i = home(obj);
+        while (t[i] != 0) {
+            i = (i + 1) & mask;
+        }
+        t[i] = obj;
+    }
+
     private void insert(long obj) {
+        if (old != null) {
+            migrate(MIGRATE_PER_INSERT);
+        }
         if (2 * (size + 1) > table.length) {
             grow();
         }
@@ -275,15 +346,21 @@ final class CandidateRoots {
         resize(table.length * 2);
     }
 
+    /**
+     * Starts moving every entry into a new table of {@code capacity} slots. A move still under way
+     * (rare: the new table fills only after enough insertions to finish it) is finished first.
+     */
     private void resize(int capacity) {
-        long[] old = table;
+        if (old != null) {
+            migrate(old.length);
+        }
+        old = table;
+        oldShift = shift;
+        oldCursor = 0;
         table = new long[capacity];
         shift = 64 - Integer.numberOfTrailingZeros(capacity);
-        size = 0;
-        for (long obj : old) {
-            if (obj != 0) {
-                insert(obj);
-            }
+        if (size == 0) {
+            old = null;
         }
     }
 }

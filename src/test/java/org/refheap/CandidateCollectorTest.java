@@ -433,4 +433,67 @@ class CandidateCollectorTest {
         heap.decref(head);
         assertEquals(12_000, gc.collect());
     }
+
+    /**
+     * The root buffer grows and shrinks by moving a few slots at a time: roots buffered, removed (by
+     * dying) and taken while a move is under way are never lost nor found twice, and verify() holds
+     * between every operation that moves slots.
+     */
+    @Test
+    void shouldKeepEveryRootWhileTheBufferResizesIncrementally() {
+        int n = 40_000;
+        long[] lists = new long[n];
+        for (int i = 0; i < n; i++) {
+            lists[i] = heap.newList();
+            heap.incref(lists[i]);
+        }
+        gc.collect();
+        for (int i = 0; i < n; i++) {
+            heap.decref(lists[i]); // a root: count 1 left
+            if (i % 4_999 == 0) {
+                heap.verify();
+            }
+        }
+        assertEquals(n, buffered());
+        for (int i = 0; i < n; i += 2) {
+            heap.decref(lists[i]); // dies: its entry leaves the table it is in, old or new
+            lists[i] = 0;
+            if (i % 5_000 == 0) {
+                heap.verify();
+            }
+        }
+        assertEquals(n / 2, buffered());
+        // Pairs of the survivors become garbage cycles; their roots are buffered meanwhile.
+        for (int i = 1; i + 2 < n; i += 4) {
+            heap.lists().append(lists[i], lists[i + 2]);
+            heap.lists().append(lists[i + 2], lists[i]);
+        }
+        heap.verify();
+        int stepped = 0;
+        while (!gc.collectStepWork(500)) {
+            if (++stepped % 50 == 0) {
+                heap.verify();
+            }
+        }
+        long garbage = 0;
+        for (int i = 1; i + 2 < n; i += 4) {
+            heap.decref(lists[i]);
+            heap.decref(lists[i + 2]);
+            garbage += 2;
+        }
+        assertEquals(garbage, gc.collectCandidates());
+        heap.verify();
+        assertEquals(0, buffered());
+        assertEquals(0, gc.collect(), "every odd list was in a pair: nothing is left");
+        assertEquals(0, heap.liveObjects() - liveBaseline());
+    }
+
+    /** Objects the heap holds for itself (singletons, type objects): live when nothing else is. */
+    private long liveBaseline() {
+        try (Heap h = Heap.create(HeapConfig.defaults().withCollectionMode(CollectionMode.LOW_LATENCY))) {
+            h.defineStruct("Node", MemoryLayout.structLayout(JAVA_LONG.withName("v"), ADDRESS.withName("next")),
+                    StructOptions.DEFAULT.withWeakrefs());
+            return h.liveObjects();
+        }
+    }
 }
