@@ -7,7 +7,6 @@
 // (collectCandidates after every burst); optional "nohuge" to run without transparent huge pages.
 package org.refheap.bench;
 
-import org.HdrHistogram.Histogram;
 import org.refheap.CandidateStats;
 import org.refheap.CollectionMode;
 import org.refheap.Gc;
@@ -20,6 +19,7 @@ import org.refheap.demo.book.RefheapBook;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.Arrays;
 
 /**
  * Not a JMH benchmark: the demo's scaled order book in the low-latency mode, its idle gaps measured
@@ -59,7 +59,7 @@ public final class BookGapHarness {
             System.out.printf("%d instruments, %d levels, %d orders; %s; huge pages %s%n", s.instruments(),
                     book.levelCount(), book.orderCount(), drain ? "drain per burst" : "collectStep(" + budget / 1000
                             + " us) per burst", heap.hugePages());
-            Histogram cpu = new Histogram(3);
+            long[] cpu = new long[events / BURST + 1];
             long examined0 = gc.getCandidateStats().examined();
             long maxGarbage = 0;
             int bursts = 0;
@@ -75,7 +75,7 @@ public final class BookGapHarness {
                 } else {
                     gc.collectStep(budget);
                 }
-                cpu.recordValue(Math.max(1, tm.getCurrentThreadCpuTime() - c0));
+                cpu[bursts] = tm.getCurrentThreadCpuTime() - c0;
                 if (++bursts % 100 == 0) {
                     long garbage = heap.liveObjects() - book.bookObjects();
                     maxGarbage = Math.max(maxGarbage, garbage);
@@ -85,15 +85,24 @@ public final class BookGapHarness {
                             gc.getIncrementalStats().cycles());
                 }
             }
+            long[] sorted = Arrays.copyOf(cpu, bursts);
+            Arrays.sort(sorted);
             System.out.printf("CPU per gap: p50 %d, p99 %d, p99.9 %d, max %d us; most garbage waiting %d%n",
-                    cpu.getValueAtPercentile(50) / 1000, cpu.getValueAtPercentile(99) / 1000,
-                    cpu.getValueAtPercentile(99.9) / 1000, cpu.getMaxValue() / 1000, maxGarbage);
+                    at(sorted, 0.5) / 1000, at(sorted, 0.99) / 1000, at(sorted, 0.999) / 1000,
+                    bursts == 0 ? 0 : sorted[bursts - 1] / 1000, maxGarbage);
             if (drain && bursts > 0) {
                 long examined = gc.getCandidateStats().examined() - examined0;
-                double total = cpu.getMean() * cpu.getTotalCount();
+                long total = 0;
+                for (long c : sorted) {
+                    total += c;
+                }
                 System.out.printf("drain: %d objects examined per burst, %.0f ns of CPU per object examined%n",
-                        examined / bursts, total / examined);
+                        examined / bursts, (double) total / examined);
             }
         }
+    }
+
+    private static long at(long[] sorted, double q) {
+        return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 }
