@@ -279,6 +279,7 @@ final class Collector {
             roots.clear();
             inc.fullCycleOwed = false;
             inc.candidateWorkSinceFull = 0;
+            inc.candidateFoundSinceFull = 0;
         }
         if (generation + 1 < NUM_GENERATIONS) {
             count[generation + 1]++;

@@ -109,12 +109,24 @@ final class IncrementalCollector {
      * order book decrefs a few orders of one price level, whose closure is the level), candidate
      * cycles can examine the heap many times over between two garbage finds; PHP met the same (its
      * collector grew an adaptive threshold in 7.3). So once candidate cycles have examined as many
-     * live objects as the heap holds, the next cycle is a full one: it decides every root buffered
-     * so far (its snapshot takes them out of the buffer) at the cost of one look at each object. The
-     * low-latency mode thus never spends much more than twice what back-to-back full cycles would;
-     * where candidates find mostly garbage, it never runs a full cycle.
+     * live objects as the heap holds, and found less garbage per object examined than the last full
+     * cycle did ({@link #lastFullYield}), the next cycle is a full one: it decides every root
+     * buffered so far (its snapshot takes them out of the buffer) at the cost of one look at each
+     * object. The low-latency mode thus never spends much more than twice what back-to-back full
+     * cycles would unless its candidates pay for themselves; where they find mostly garbage, it
+     * never runs a full cycle.
      */
     long candidateWorkSinceFull;
+    /** Garbage candidate cycles found since the last full cycle began. */
+    long candidateFoundSinceFull;
+    /**
+     * Garbage found per object examined by the last full pause-bounded cycle (1 before any): a full
+     * cycle is owed for cost only while candidate cycles find less per object examined. Candidate
+     * cycles that keep up (the order book at 1M live orders with 2 ms per gap: 6% of what they
+     * examine is garbage, where a full cycle finds 1-3%) are left alone after the first full cycle
+     * has shown that; a full cycle meanwhile only lets garbage wait longer.
+     */
+    double lastFullYield = 1;
     /** Full cycles owed by {@link #candidateWorkSinceFull}, a statistic. */
     long fullCyclesForCost;
     /** Below this many objects examined, candidate cycles never owe a full cycle for their cost. */
@@ -399,6 +411,7 @@ final class IncrementalCollector {
         } else {
             fullCycleOwed = false; // a full cycle decides every root left undecided before it
             candidateWorkSinceFull = 0;
+            candidateFoundSinceFull = 0;
             for (int i = 0; i < Collector.NUM_GENERATIONS; i++) {
                 gc.merge(gc.gen[i], chain);
                 gc.count[i] = 0;
@@ -721,7 +734,9 @@ final class IncrementalCollector {
         found = gc.finishPreparedGarbage(garbage, old, found, m, finalizersPending);
         if (candidateCycle) {
             candidateWorkSinceFull += Math.max(0, cycleExamined - found);
-            if (!fullCycleOwed && candidateWorkSinceFull > Math.max(MIN_FULL_CYCLE_WORK, heap.liveObjects())) {
+            candidateFoundSinceFull += found;
+            if (!fullCycleOwed && candidateWorkSinceFull > Math.max(MIN_FULL_CYCLE_WORK, heap.liveObjects())
+                    && candidateFoundSinceFull < lastFullYield * (candidateWorkSinceFull + candidateFoundSinceFull)) {
                 fullCycleOwed = true; // see candidateWorkSinceFull
                 fullCyclesForCost++;
             }
@@ -755,6 +770,7 @@ final class IncrementalCollector {
             } else {
                 heap.alloc.trimCaches(); // as after a full collection
                 collected += found;
+                lastFullYield = cycleExamined == 0 ? 1 : (double) found / cycleExamined;
                 cycles++;
             }
             phase = IDLE;
