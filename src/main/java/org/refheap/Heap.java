@@ -330,8 +330,26 @@ public final class Heap implements AutoCloseable {
             return;
         }
         checkOwner();
-        long rc = quickCount(obj);
-        release(obj, rc > 0 ? rc : checkLiveForDecref(obj));
+        // quickCount's test written out, so that a count reaching zero frees with the type word and
+        // slot already read: no second read of the header, no second table load.
+        long off = obj - base;
+        if (Long.compareUnsigned(off, span) <= 0 && (obj & 15) == 0 && !slowChecks) {
+            long rc = seg.get(LONG, off);
+            long type = seg.get(LONG, off + TYPE);
+            long t = type - typeBlock;
+            int info;
+            if ((t & TypeArea.OFFSET_MASK) == 0 && (info = typeSlots[(int) (t >>> 4)]) != 0) {
+                if (rc == 1) {
+                    deallocate(obj, type, info);
+                    return;
+                }
+                if (Long.compareUnsigned(rc - 1, countLimit - 1) < 0 || rc >= IMMORTAL) {
+                    release(obj, rc);
+                    return;
+                }
+            }
+        }
+        release(obj, checkLiveForDecref(obj));
     }
 
     /**
@@ -463,7 +481,11 @@ public final class Heap implements AutoCloseable {
      */
     private void deallocate(long obj) {
         long type = getLong(obj + TYPE);
-        int info = typeInfo(type);
+        deallocate(obj, type, typeInfo(type));
+    }
+
+    /** {@link #deallocate(long)} with the type word and its slot ({@link TypeArea}) already read. */
+    private void deallocate(long obj, long type, int info) {
         if ((info & TypeArea.SLOT_FINALIZER) != 0) {
             if (!collector.isFinalized(obj)) {
                 collector.setFinalized(obj);
@@ -474,14 +496,17 @@ public final class Heap implements AutoCloseable {
                 return; // its own finalizer, running now, dropped the reference it was called with
             }
         }
-        putLong(obj, 0);
         if ((info & SLOT_GC) == 0) {
             if ((info & TypeArea.SLOT_WEAKLIST) != 0) {
+                putLong(obj, 0); // dead to the callbacks
                 weakRefs.clearAndCallback(obj, type);
             }
+            // No count written: the type word freeObject overwrites marks the object freed, and the
+            // first word is the allocator's once the block is in a pool's free list anyway.
             freeObject(obj, type, info);
             return;
         }
+        putLong(obj, 0);
         collector.untrackForDealloc(obj);
         if ((info & SLOT_KIND) == KIND_WEAKREF) {
             // Off its referent's list now, not when the pending list gets to it: the referent may die
