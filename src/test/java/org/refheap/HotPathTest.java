@@ -138,6 +138,43 @@ class HotPathTest {
     }
 
     /**
+     * An atom freed by its last decref has only its type word overwritten (its block sits in the
+     * allocator's cache with the stale count): every checked operation still names it freed, and the
+     * next allocation of its size reuses the block as a live object again.
+     */
+    @Test
+    void shouldRefuseAnAtomFreedByItsLastDecref() {
+        try (Heap heap = Heap.create()) {
+            StructType t = heap.defineStruct("A", MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("a"),
+                    ValueLayout.JAVA_LONG.withName("b")));
+            StructType.Field a = t.field("a");
+            long keep = t.allocate(); // the pool keeps a block in use, so the freed one goes to the cache
+            long freed = t.allocate();
+            heap.decref(freed);
+            assertFalse(heap.isLive(freed));
+            assertEquals(0, heap.quickCount(freed));
+            assertThrows(UseAfterFreeException.class, () -> heap.incref(freed));
+            RefcountException e = assertThrows(RefcountException.class, () -> heap.decref(freed));
+            assertTrue(e.getMessage().contains("freed"), e.getMessage());
+            assertThrows(UseAfterFreeException.class, () -> heap.getrefcount(freed));
+            assertThrows(UseAfterFreeException.class, () -> a.getLong(freed));
+            assertThrows(UseAfterFreeException.class, () -> a.setLong(freed, 1));
+            long list = heap.newList();
+            assertThrows(NotAnObjectException.class, () -> heap.lists().append(list, freed));
+            heap.verify();
+            long again = t.allocate();
+            assertEquals(freed, again, "the cache hands the block back first");
+            assertEquals(1, heap.getrefcount(again));
+            assertEquals(0, a.getLong(again));
+            heap.decref(again);
+            heap.decref(keep);
+            heap.decref(list);
+            assertEquals(0, heap.liveObjects());
+            heap.verify();
+        }
+    }
+
+    /**
      * {@code -Drefheap.disableChecks=true} in a JVM of its own (the setting is read once): the
      * operations work, and a bad address, another thread and a closed heap are still exceptions.
      */
