@@ -481,6 +481,13 @@ public final class Heap implements AutoCloseable {
      */
     private void deallocate(long obj) {
         long type = getLong(obj + TYPE);
+        if ((type & 1) != 0) {
+            // Freed already (the freed type word; debug mode's poison is odd too): an atom freed by its
+            // last decref keeps a count of 1 while its block is cached, so the count alone cannot
+            // tell. Freeing it again would hand its block out twice.
+            overRelease(obj);
+            return;
+        }
         deallocate(obj, type, typeInfo(type));
     }
 
@@ -501,8 +508,9 @@ public final class Heap implements AutoCloseable {
                 putLong(obj, 0); // dead to the callbacks
                 weakRefs.clearAndCallback(obj, type);
             }
-            // No count written: the type word freeObject overwrites marks the object freed, and the
-            // first word is the allocator's once the block is in a pool's free list anyway.
+            // No count written (one store less per free): freeObject's freed type word marks the
+            // object, and the release of a reference still stored to it (a decref too many through
+            // the API) meets that word in deallocate(long) and is refused, stale count or not.
             freeObject(obj, type, info);
             return;
         }

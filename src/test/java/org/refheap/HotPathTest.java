@@ -138,9 +138,9 @@ class HotPathTest {
     }
 
     /**
-     * An atom freed by its last decref has only its type word overwritten (its block sits in the
-     * allocator's cache with the stale count): every checked operation still names it freed, and the
-     * next allocation of its size reuses the block as a live object again.
+     * An atom freed by its last decref (the free that now takes the type word from the decref's own
+     * check, its block going to the allocator's cache): every checked operation still names it
+     * freed, and the next allocation of its size reuses the block as a live object again.
      */
     @Test
     void shouldRefuseAnAtomFreedByItsLastDecref() {
@@ -169,6 +169,39 @@ class HotPathTest {
             heap.decref(again);
             heap.decref(keep);
             heap.decref(list);
+            assertEquals(0, heap.liveObjects());
+            heap.verify();
+        }
+    }
+
+    /**
+     * A decref too many through the API while a list still holds the atom: the list's own release
+     * later must be refused and reported (the atom's freed type word, its count being a stale 1 while
+     * its block is cached), never free the block a second time, which would hand one block to two
+     * later allocations.
+     */
+    @Test
+    void shouldNotFreeACachedAtomTwiceWhenAContainerStillHeldIt() {
+        try (Heap heap = Heap.create()) {
+            List<String> reported = new ArrayList<>();
+            heap.setUnraisableHook((where, t) -> reported.add(t.getMessage()));
+            StructType t = heap.defineStruct("A", MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("a")));
+            long keep = t.allocate(); // the pool keeps a block in use, so the freed one goes to the cache
+            long x = t.allocate();
+            long list = heap.newList();
+            heap.lists().append(list, x); // count 2
+            heap.decref(x);
+            heap.decref(x); // one too many: freed while the list still holds it
+            assertFalse(heap.isLive(x));
+            heap.decref(list); // releases its item: must be refused, not a second free
+            assertEquals(1, reported.size(), reported.toString());
+            assertTrue(reported.get(0).contains("would drop below zero"), reported.get(0));
+            long a = t.allocate();
+            long b = t.allocate();
+            assertTrue(a != b, "one block handed out twice: 0x" + Long.toHexString(a));
+            heap.decref(a);
+            heap.decref(b);
+            heap.decref(keep);
             assertEquals(0, heap.liveObjects());
             heap.verify();
         }
