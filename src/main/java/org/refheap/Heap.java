@@ -179,6 +179,7 @@ public final class Heap implements AutoCloseable {
         this.openOwner = owner;
         this.debug = config.debug();
         this.slowChecks = debug;
+        this.hooked = debug;
         this.reservation = new Reservation(config.maxBytes(), Obmalloc.ARENA_SIZE, config.hugePages());
         try {
             this.seg = reservation.segment();
@@ -334,8 +335,26 @@ public final class Heap implements AutoCloseable {
             return;
         }
         checkOwner();
-        long rc = quickCount(obj);
-        release(obj, rc > 0 ? rc : checkLiveForDecref(obj));
+        // quickCount's test written out, so that a count reaching zero frees with the type word and
+        // slot already read: no second read of the header, no second table load.
+        long off = obj - base;
+        if (Long.compareUnsigned(off, span) <= 0 && (obj & 15) == 0 && !slowChecks) {
+            long rc = seg.get(LONG, off);
+            long type = seg.get(LONG, off + TYPE);
+            long t = type - typeBlock;
+            int info;
+            if ((t & TypeArea.OFFSET_MASK) == 0 && (info = typeSlots[(int) (t >>> 4)]) != 0) {
+                if (rc == 1) {
+                    deallocate(obj, type, info);
+                    return;
+                }
+                if (Long.compareUnsigned(rc - 1, countLimit - 1) < 0 || rc >= IMMORTAL) {
+                    release(obj, rc);
+                    return;
+                }
+            }
+        }
+        release(obj, checkLiveForDecref(obj));
     }
 
     /**
@@ -467,7 +486,18 @@ public final class Heap implements AutoCloseable {
      */
     private void deallocate(long obj) {
         long type = getLong(obj + TYPE);
-        int info = typeInfo(type);
+        if ((type & 1) != 0) {
+            // Freed already (the freed type word; debug mode's poison is odd too): an atom freed by its
+            // last decref keeps a count of 1 while its block is cached, so the count alone cannot
+            // tell. Freeing it again would hand its block out twice.
+            overRelease(obj);
+            return;
+        }
+        deallocate(obj, type, typeInfo(type));
+    }
+
+    /** {@link #deallocate(long)} with the type word and its slot ({@link TypeArea}) already read. */
+    private void deallocate(long obj, long type, int info) {
         if ((info & TypeArea.SLOT_FINALIZER) != 0) {
             if (!collector.isFinalized(obj)) {
                 collector.setFinalized(obj);
@@ -478,14 +508,18 @@ public final class Heap implements AutoCloseable {
                 return; // its own finalizer, running now, dropped the reference it was called with
             }
         }
-        putLong(obj, 0);
         if ((info & SLOT_GC) == 0) {
             if ((info & TypeArea.SLOT_WEAKLIST) != 0) {
+                putLong(obj, 0); // dead to the callbacks
                 weakRefs.clearAndCallback(obj, type);
             }
+            // No count written (one store less per free): freeObject's freed type word marks the
+            // object, and the release of a reference still stored to it (a decref too many through
+            // the API) meets that word in deallocate(long) and is refused, stale count or not.
             freeObject(obj, type, info);
             return;
         }
+        putLong(obj, 0);
         collector.untrackForDealloc(obj);
         if ((info & SLOT_KIND) == KIND_WEAKREF) {
             // Off its referent's list now, not when the pending list gets to it: the referent may die
@@ -684,16 +718,19 @@ public final class Heap implements AutoCloseable {
 
     /** Frees {@code obj} of {@code type}, whose slot ({@link TypeArea}) is {@code info}. */
     private void freeObject(long obj, long type, int info) {
-        if (allocListener != null) {
-            allocListener.freed(obj);
-        }
         long block = (info & SLOT_GC) != 0 ? obj - GC_HEAD_SIZE : obj;
-        liveByType[info >>> TypeArea.SLOT_TID_SHIFT]--;
-        if (debug) {
-            seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
-            alloc.free(block);
-            return;
+        if (hooked) {
+            if (allocListener != null) {
+                allocListener.freed(obj);
+            }
+            if (debug) {
+                liveByType[info >>> TypeArea.SLOT_TID_SHIFT]--;
+                seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
+                alloc.free(block);
+                return;
+            }
         }
+        liveByType[info >>> TypeArea.SLOT_TID_SHIFT]--;
         putLong(obj + TYPE, freedType(type));
         int sz = (info >>> TypeArea.SLOT_SZIDX_SHIFT) & TypeArea.SLOT_SZIDX_MASK;
         if (sz != 0) {
@@ -710,39 +747,46 @@ public final class Heap implements AutoCloseable {
      * The payload is not initialised.
      */
     long allocObject(long type, long basicsize, boolean gc) {
+        long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
+        if (hooked) {
+            return allocHooked(type, getInt(type + TP_ID), -1, total, gc);
+        }
+        return initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
+    }
+
+    /** The fast twin of {@link #allocObject} for a caller that knows the type's id and size class. */
+    long allocSmallObject(long type, int tid, int szidx, boolean gc) {
+        if (hooked) {
+            return allocHooked(type, tid, szidx, org.refheap.alloc.SizeClasses.size(szidx), gc);
+        }
+        return initObject(alloc.mallocSmall(szidx), type, tid, gc);
+    }
+
+    /**
+     * An allocation while something must hear of it ({@link #hooked}): a test's fault injector, other
+     * threads' queued count changes (drained at every allocation, org.refheap.share), debug mode's
+     * poisoning, the allocation listener. {@code szidx} is the size class, or -1 to let the allocator
+     * find the block for {@code total} bytes.
+     */
+    private long allocHooked(long type, int tid, int szidx, long total, boolean gc) {
         if (faults != null) {
             fault("alloc");
         }
         if (remote != null) {
             remote.atAllocation(); // other threads' increfs and decrefs (org.refheap.share)
         }
-        long total = gc ? basicsize + GC_HEAD_SIZE : basicsize;
-        long obj = initObject(alloc.malloc(total), type, getInt(type + TP_ID), gc);
+        long block = szidx >= 0 ? alloc.mallocSmall(szidx) : alloc.malloc(total);
+        if (debug) {
+            seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
+        }
+        long obj = initObject(block, type, tid, gc);
         if (allocListener != null) {
             allocListener.allocated(obj, total, AllocationListener.DOMAIN_OBJECT);
         }
         return obj;
     }
 
-    /** The fast twin of {@link #allocObject} for a caller that knows the type's id and size class. */
-    long allocSmallObject(long type, int tid, int szidx, boolean gc) {
-        if (faults != null) {
-            fault("alloc");
-        }
-        if (remote != null) {
-            remote.atAllocation();
-        }
-        long obj = initObject(alloc.mallocSmall(szidx), type, tid, gc);
-        if (allocListener != null) {
-            allocListener.allocated(obj, org.refheap.alloc.SizeClasses.size(szidx), AllocationListener.DOMAIN_OBJECT);
-        }
-        return obj;
-    }
-
     private long initObject(long block, long type, int tid, boolean gc) {
-        if (debug) {
-            seg.asSlice(block - base, alloc.usableSize(block)).fill(CLEANBYTE);
-        }
         long obj = block;
         if (gc) {
             putLong(block, 0);
@@ -757,6 +801,9 @@ public final class Heap implements AutoCloseable {
 
     /** A raw block (no header) for item arrays and hash tables. Counted in bytes, not objects. */
     long mallocRaw(long nbytes) {
+        if (!hooked) {
+            return alloc.malloc(nbytes);
+        }
         if (faults != null) {
             fault("alloc");
         }
@@ -771,11 +818,13 @@ public final class Heap implements AutoCloseable {
     }
 
     void freeRaw(long block) {
-        if (allocListener != null) {
-            allocListener.freed(block);
-        }
-        if (debug) {
-            seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
+        if (hooked) {
+            if (allocListener != null) {
+                allocListener.freed(block);
+            }
+            if (debug) {
+                seg.asSlice(block - base, alloc.usableSize(block)).fill(DEADBYTE);
+            }
         }
         alloc.free(block);
     }
@@ -1102,6 +1151,7 @@ public final class Heap implements AutoCloseable {
     private org.refheap.share.RemoteRefs remoteRefs() {
         if (remote == null) {
             remote = new org.refheap.share.RemoteRefs(new ShareDoor(this), reservation.isShared());
+            hooksChanged(); // allocations now drain the other threads' queue
         }
         return remote;
     }
@@ -1166,7 +1216,25 @@ public final class Heap implements AutoCloseable {
     }
 
     /** A test's fault injector, or null: it may throw at any point named in {@link #fault}. */
-    FaultHook faults;
+    private FaultHook faults;
+
+    /** Installs a test's fault injector (null removes it). */
+    void setFaults(FaultHook hook) {
+        faults = hook;
+        hooksChanged();
+    }
+
+    /**
+     * Whether an allocation or a free must do more than take or give back a block: debug mode, a
+     * fault injector, other threads' queued count changes (org.refheap.share: drained at every
+     * allocation once the first object is shared), an allocation listener. One flag, so that the fast
+     * paths test once; every assignment of those fields goes through {@link #hooksChanged}.
+     */
+    private boolean hooked;
+
+    private void hooksChanged() {
+        hooked = debug || faults != null || remote != null || allocListener != null;
+    }
 
     /** Told of every block allocated and freed (tracemalloc), or null: one compare per block when off. */
     private AllocationListener allocListener;
@@ -1182,6 +1250,7 @@ public final class Heap implements AutoCloseable {
                     + "); remove it first");
         }
         allocListener = listener;
+        hooksChanged();
     }
 
     /** The listener {@link #setAllocationListener} installed, or null. */

@@ -405,11 +405,11 @@ class CandidateCollectorTest {
         heap.decref(b);
         long rootsBefore = buffered();
         assertTrue(rootsBefore >= 2, "a and b are roots: " + gc.getCandidateStats());
-        heap.faults = point -> {
+        heap.setFaults(point -> {
             if (point.equals("step:mark")) {
                 throw new IllegalStateException("injected at " + point);
             }
-        };
+        });
         try {
             assertThrows(IllegalStateException.class, () -> {
                 while (!gc.collectStepWork(5_000)) {
@@ -417,7 +417,7 @@ class CandidateCollectorTest {
                 }
             });
         } finally {
-            heap.faults = null;
+            heap.setFaults(null);
         }
         assertEquals("idle", gc.incrementalPhase());
         assertEquals(rootsBefore, buffered(), "the snapshot's roots are buffered again");

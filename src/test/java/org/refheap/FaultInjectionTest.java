@@ -146,7 +146,7 @@ class FaultInjectionTest {
 
         /** Drops everything: the heap must then be empty. */
         void teardown(String what) {
-            heap.faults = null;
+            heap.setFaults(null);
             gc.setDebug(0);
             lists.clear(gc.garbage());
             lists.clear(sink);
@@ -210,11 +210,11 @@ class FaultInjectionTest {
         s.setup.run(w);
         w.liveMark = w.heap.liveObjects();
         w.ownedMark = w.owned.size();
-        w.heap.faults = point -> {
+        w.heap.setFaults(point -> {
             if (w.armed && point.equals(s.point)) {
                 count[0]++;
             }
-        };
+        });
         act(s, w);
         assertEquals(List.of(), w.unraisable, s.name + ": without faults nothing goes to the unraisable hook");
         s.check.run(w);
@@ -235,7 +235,7 @@ class FaultInjectionTest {
             }
         } finally {
             w.armed = false;
-            w.heap.faults = null;
+            w.heap.setFaults(null);
         }
     }
 
@@ -249,12 +249,12 @@ class FaultInjectionTest {
             w.ownedMark = w.owned.size();
             InjectedFault[] fault = {null};
             int[] seen = {0};
-            w.heap.faults = point -> {
+            w.heap.setFaults(point -> {
                 if (w.armed && point.equals(s.point) && ++seen[0] == k) {
                     fault[0] = new InjectedFault(point, k);
                     throw fault[0];
                 }
-            };
+            });
             try {
                 act(s, w);
             } catch (InjectedFault e) {

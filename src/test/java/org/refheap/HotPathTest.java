@@ -138,6 +138,76 @@ class HotPathTest {
     }
 
     /**
+     * An atom freed by its last decref (the free that now takes the type word from the decref's own
+     * check, its block going to the allocator's cache): every checked operation still names it
+     * freed, and the next allocation of its size reuses the block as a live object again.
+     */
+    @Test
+    void shouldRefuseAnAtomFreedByItsLastDecref() {
+        try (Heap heap = Heap.create()) {
+            StructType t = heap.defineStruct("A", MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("a"),
+                    ValueLayout.JAVA_LONG.withName("b")));
+            StructType.Field a = t.field("a");
+            long keep = t.allocate(); // the pool keeps a block in use, so the freed one goes to the cache
+            long freed = t.allocate();
+            heap.decref(freed);
+            assertFalse(heap.isLive(freed));
+            assertEquals(0, heap.quickCount(freed));
+            assertThrows(UseAfterFreeException.class, () -> heap.incref(freed));
+            RefcountException e = assertThrows(RefcountException.class, () -> heap.decref(freed));
+            assertTrue(e.getMessage().contains("freed"), e.getMessage());
+            assertThrows(UseAfterFreeException.class, () -> heap.getrefcount(freed));
+            assertThrows(UseAfterFreeException.class, () -> a.getLong(freed));
+            assertThrows(UseAfterFreeException.class, () -> a.setLong(freed, 1));
+            long list = heap.newList();
+            assertThrows(NotAnObjectException.class, () -> heap.lists().append(list, freed));
+            heap.verify();
+            long again = t.allocate();
+            assertEquals(freed, again, "the cache hands the block back first");
+            assertEquals(1, heap.getrefcount(again));
+            assertEquals(0, a.getLong(again));
+            heap.decref(again);
+            heap.decref(keep);
+            heap.decref(list);
+            assertEquals(0, heap.liveObjects());
+            heap.verify();
+        }
+    }
+
+    /**
+     * A decref too many through the API while a list still holds the atom: the list's own release
+     * later must be refused and reported (the atom's freed type word, its count being a stale 1 while
+     * its block is cached), never free the block a second time, which would hand one block to two
+     * later allocations.
+     */
+    @Test
+    void shouldNotFreeACachedAtomTwiceWhenAContainerStillHeldIt() {
+        try (Heap heap = Heap.create()) {
+            List<String> reported = new ArrayList<>();
+            heap.setUnraisableHook((where, t) -> reported.add(t.getMessage()));
+            StructType t = heap.defineStruct("A", MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("a")));
+            long keep = t.allocate(); // the pool keeps a block in use, so the freed one goes to the cache
+            long x = t.allocate();
+            long list = heap.newList();
+            heap.lists().append(list, x); // count 2
+            heap.decref(x);
+            heap.decref(x); // one too many: freed while the list still holds it
+            assertFalse(heap.isLive(x));
+            heap.decref(list); // releases its item: must be refused, not a second free
+            assertEquals(1, reported.size(), reported.toString());
+            assertTrue(reported.get(0).contains("would drop below zero"), reported.get(0));
+            long a = t.allocate();
+            long b = t.allocate();
+            assertTrue(a != b, "one block handed out twice: 0x" + Long.toHexString(a));
+            heap.decref(a);
+            heap.decref(b);
+            heap.decref(keep);
+            assertEquals(0, heap.liveObjects());
+            heap.verify();
+        }
+    }
+
+    /**
      * {@code -Drefheap.disableChecks=true} in a JVM of its own (the setting is read once): the
      * operations work, and a bad address, another thread and a closed heap are still exceptions.
      */

@@ -256,14 +256,14 @@ class ReliabilityTest {
             long keep = heap.newList();
             heap.lists().append(keep, heap.newList());
             heap.decref(heap.lists().get(keep, 0));
-            heap.faults = p -> {
+            heap.setFaults(p -> {
                 if (p.equals(point)) {
                     throw new IllegalStateException("injected at " + p);
                 }
-            };
+            });
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> gc.collect());
             assertEquals("injected at " + point, e.getMessage());
-            heap.faults = null;
+            heap.setFaults(null);
             heap.verify();
             assertEquals(2, gc.collect(), point);
             heap.decref(keep);
@@ -279,11 +279,11 @@ class ReliabilityTest {
                 heap.decref(pairWithStr(o));
             }
             long keep = heap.newList();
-            heap.faults = p -> {
+            heap.setFaults(p -> {
                 if (p.equals(point)) {
                     throw new IllegalStateException("injected at " + p);
                 }
-            };
+            });
             boolean thrown = false;
             for (int s = 0; s < 1000 && !thrown; s++) {
                 try {
@@ -294,7 +294,7 @@ class ReliabilityTest {
                     thrown = true;
                 }
             }
-            heap.faults = null;
+            heap.setFaults(null);
             assertTrue(thrown, point);
             assertEquals("idle", gc.incrementalPhase(), point);
             heap.verify();
