@@ -92,6 +92,17 @@ final class IncrementalCollector {
     boolean candidateCycle;
     /** The most objects a candidate cycle's set may hold; the closure stops there. */
     int closureLimit = 100_000;
+    /**
+     * The limit of the cycle under way: {@link #closureLimit}, but at most half the live objects
+     * (never below {@link #MIN_CLOSURE}). A candidate cycle whose set would hold a good part of the
+     * heap costs what a full cycle costs, and on a small heap full of candidate roots (the demo's
+     * small book: ~4,000 live orders, whose wipes leave tens of thousands of buffered roots behind
+     * when collection lags) a set of 100,000 never completed within the steps an allocation-triggered
+     * mode gives it: the garbage waited for ever. Cut at half the heap, the cycle completes; a root
+     * left undecided owes a full cycle, which costs the heap once.
+     */
+    private int cycleLimit = Integer.MAX_VALUE;
+    private static final int MIN_CLOSURE = 1_000;
     /** The candidate cycle under way refused an object to its set: the root it was closing is undecided. */
     private boolean truncated;
     /** The set index of the last root taken by the candidate cycle under way (-1: none). */
@@ -407,6 +418,8 @@ final class IncrementalCollector {
         heap.gcFace().invokeCallbacks("start", 2, 0, 0, 0, 0);
         candidateCycle = candidateScope && gc.roots.size() > 0;
         if (candidateCycle) {
+            cycleLimit = closureLimit == Integer.MAX_VALUE ? closureLimit
+                    : (int) Math.min(closureLimit, Math.max(MIN_CLOSURE, heap.liveObjects() / 2));
             gc.roots.startTaking();
         } else {
             fullCycleOwed = false; // a full cycle decides every root left undecided before it
@@ -523,7 +536,7 @@ final class IncrementalCollector {
                 done += obj == 0 ? 1 : visitChildren(obj, CLOSE, max - done);
                 continue;
             }
-            long root = n >= closureLimit ? 0 : gc.roots.take();
+            long root = n >= cycleLimit ? 0 : gc.roots.take();
             done++;
             if (root == 0) {
                 endClosure();
@@ -807,7 +820,7 @@ final class IncrementalCollector {
 
     /** {@code child}, a tracked container outside the set, joins it, unless the set is full. Returns whether it joined. */
     private boolean closeOver(long child, long g) {
-        if (n >= closureLimit) {
+        if (n >= cycleLimit) {
             truncated = true;
             return false;
         }

@@ -340,10 +340,11 @@ class CandidateCollectorTest {
      */
     @Test
     void shouldTurnToAFullCycleWhenCandidatesKeepFindingLiveObjects() {
-        long head = ring(12_000);
+        long[] heads = rings();
+        long head = heads[0];
         gc.collect(); // the building's roots decided
         long live = heap.liveObjects();
-        oweAFullCycle(head);
+        oweAFullCycle(heads);
         assertTrue(gc.getCandidateStats().examined() > live, "owed before the candidates examined the heap: "
                 + gc.getCandidateStats() + ", " + live + " live");
         long fullBefore = gc.getIncrementalStats().cycles();
@@ -353,7 +354,7 @@ class CandidateCollectorTest {
             heap.decref(x);
             x = next.getRef(x);
         }
-        assertEquals(3, buffered());
+        assertTrue(buffered() >= 3, gc.getCandidateStats().toString());
         long a = heap.newList(); // and garbage dropped before it
         heap.lists().append(a, a);
         heap.decref(a);
@@ -366,25 +367,43 @@ class CandidateCollectorTest {
         assertFalse(gc.getCandidateStats().fullCycleOwed());
         assertEquals(0, buffered(), "the full cycle decided every root buffered before it");
         assertEquals(live, heap.liveObjects(), "the dropped self-cycle was found");
-        heap.decref(head);
-        assertEquals(12_000, gc.collect());
+        dropRings(heads);
     }
 
-    /** Candidate cycles over the live ring at {@code head} until they owe a full cycle for their cost. */
-    private void oweAFullCycle(long head) {
+    /** Four live rings of 3,000 nodes: each closure a quarter of the heap (a cycle's set may hold half). */
+    private long[] rings() {
+        long[] heads = new long[4];
+        for (int i = 0; i < heads.length; i++) {
+            heads[i] = ring(3_000);
+        }
+        return heads;
+    }
+
+    /** Candidate cycles over the live rings until they owe a full cycle for their cost, with no root left undecided. */
+    private void oweAFullCycle(long[] heads) {
         int rounds = 0;
         while (!gc.getCandidateStats().fullCycleOwed()) {
-            assertTrue(rounds++ < 10, "no full cycle owed after " + rounds + " rounds: " + gc.getCandidateStats());
-            long x = head;
-            for (int i = 0; i < 5; i++) {
-                heap.incref(x);
-                heap.decref(x);
-                x = next.getRef(x);
+            assertTrue(rounds++ < 20, "no full cycle owed after " + rounds + " rounds: " + gc.getCandidateStats());
+            for (long head : heads) {
+                long x = head;
+                for (int i = 0; i < 2; i++) {
+                    heap.incref(x);
+                    heap.decref(x);
+                    x = next.getRef(x);
+                }
             }
             while (!gc.collectStepWork(5_000)) {
                 // one candidate cycle to its end
             }
         }
+        assertEquals(0, gc.getCandidateStats().undecidedRoots(), "owed for its cost, not for a cut closure");
+    }
+
+    private void dropRings(long[] heads) {
+        for (long head : heads) {
+            heap.decref(head);
+        }
+        assertEquals(12_000, gc.collect());
     }
 
     /**
@@ -393,14 +412,14 @@ class CandidateCollectorTest {
      */
     @Test
     void shouldBufferAgainTheRootsOfAFullCycleThatFails() {
-        long head = ring(12_000);
+        long[] heads = rings();
         long a = heap.newList();
         long b = heap.newList();
         heap.lists().append(a, b);
         heap.lists().append(b, a);
         gc.collect();
         long live = heap.liveObjects();
-        oweAFullCycle(head);
+        oweAFullCycle(heads);
         heap.decref(a);
         heap.decref(b);
         long rootsBefore = buffered();
@@ -430,8 +449,7 @@ class CandidateCollectorTest {
         }
         assertEquals(1, gc.getIncrementalStats().cycles());
         assertEquals(live - 2, heap.liveObjects(), "a and b found");
-        heap.decref(head);
-        assertEquals(12_000, gc.collect());
+        dropRings(heads);
     }
 
     /**
