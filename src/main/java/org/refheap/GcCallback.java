@@ -22,7 +22,11 @@ public interface GcCallback {
      * @param uncollectable objects that could not be collected (always 0 here: there are no legacy
      *                      finalizers; see docs/GC.md)
      * @param candidates    tracked objects examined (0 at "start")
-     * @param durationNanos pause of the collection (0 at "start")
+     * @param durationNanos pause of the collection (0 at "start"); for a pause-bounded cycle
+     *                      ({@code collectStep}, the low-latency mode's automatic steps), whose "stop"
+     *                      comes at the end of the step that completes it, the sum of all its steps'
+     *                      pauses, which is not one pause: each step's own is in
+     *                      {@code getIncrementalStats()} / {@code getCandidateStats()} and the JFR events
      */
     record GcInfo(int generation, long collected, long uncollectable, long candidates, long durationNanos) {
     }

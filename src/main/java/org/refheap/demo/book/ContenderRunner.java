@@ -109,10 +109,23 @@ public final class ContenderRunner {
             long loadNanos = System.nanoTime() - t0;
             GapPolicy policy = GapPolicy.of(c, heap, budgetNanos);
 
+            pauses.automaticSteps = c == Contender.RH_LATENCY_AUTO;
+            long steps0 = gc.getCandidateStats().steps() + gc.getIncrementalStats().steps();
+            long stepNanos0 = gc.getCandidateStats().totalNanos() + gc.getIncrementalStats().totalNanos();
             jvm.start();
             pauses.measuring = true;
             Loop loop = replay(book, s, policy, pauses, null);
             pauses.measuring = false;
+            long automaticSteps = 0;
+            if (pauses.automaticSteps) {
+                // No step ran before measuring (the load ran with the collector disabled), so the
+                // longest step so far is the run's.
+                long steps = gc.getCandidateStats().steps() + gc.getIncrementalStats().steps() - steps0;
+                automaticSteps = steps;
+                pauses.addAutomaticSteps(steps, gc.getCandidateStats().totalNanos()
+                        + gc.getIncrementalStats().totalNanos() - stepNanos0, Math.max(
+                        gc.getCandidateStats().maxStepNanos(), gc.getIncrementalStats().maxStepNanos()));
+            }
             long[] jvmPauses = jvm.stop();
             long[] mem = JvmGcProbe.residentMemory();
 
@@ -129,7 +142,7 @@ public final class ContenderRunner {
             }
             return new RunResult(c, jvmDescription(c), loop.latency, s.size() - s.loadEvents(), loop.busyNanos,
                     loop.gaps, loop.gapWorkNanos, loop.overruns, loop.maxOverrun, pauses.count, pauses.total,
-                    pauses.max, loop.pausesInBursts, pauses.total, jvmPauses[0], mem[0], mem[1], garbage,
+                    pauses.max, loop.pausesInBursts + automaticSteps, pauses.total, jvmPauses[0], mem[0], mem[1], garbage,
                     bytes - heap.bytesInUse(), heap.bytesInUse(), peak, checksum, book.orderCount(),
                     book.levelCount(), loadNanos);
         }
@@ -139,6 +152,15 @@ public final class ContenderRunner {
     static final class Pauses implements GcCallback {
         boolean measuring;
         boolean inBurst;
+        /** Inside a gap's {@code collectStep}: the gap policy records the step's own pause. */
+        boolean stepping;
+        /**
+         * The low-latency mode collecting by itself: a generation-2 "stop" is then the end of a
+         * pause-bounded cycle (it never collects generation 2 stop-the-world by itself), whose
+         * duration is the sum of the cycle's steps, not a pause; the steps are counted from the
+         * collector's figures instead ({@link #addAutomaticSteps}).
+         */
+        boolean automaticSteps;
         long count;
         long total;
         long max;
@@ -146,9 +168,19 @@ public final class ContenderRunner {
 
         @Override
         public void call(String phase, GcInfo info) {
-            if (measuring && phase.equals("stop")) {
+            if (measuring && phase.equals("stop") && !stepping && !(automaticSteps && info.generation() == 2)) {
                 record(info.durationNanos());
             }
+        }
+
+        /**
+         * The automatic steps of a run, from the collector's figures taken before and after it (each
+         * is also a pause inside a burst: an allocation triggered it; the caller counts those).
+         */
+        void addAutomaticSteps(long steps, long nanos, long maxNanos) {
+            count += steps;
+            total += nanos;
+            max = Math.max(max, maxNanos);
         }
 
         void record(long nanos) {
@@ -216,7 +248,12 @@ public final class ContenderRunner {
                 void gap(Pauses pauses) {
                     gc.collect(0);
                     long t0 = System.nanoTime();
-                    gc.collectStep(budgetNanos);
+                    pauses.stepping = true;
+                    try {
+                        gc.collectStep(budgetNanos);
+                    } finally {
+                        pauses.stepping = false;
+                    }
                     if (pauses.measuring) {
                         pauses.record(System.nanoTime() - t0);
                     }
@@ -225,7 +262,12 @@ public final class ContenderRunner {
         }
 
         static void step(Gc gc, long budgetNanos, Pauses pauses) {
-            gc.collectStep(budgetNanos);
+            pauses.stepping = true;
+            try {
+                gc.collectStep(budgetNanos);
+            } finally {
+                pauses.stepping = false;
+            }
             if (pauses.measuring) {
                 pauses.record(gc.getIncrementalStats().lastStepNanos());
             }
