@@ -123,6 +123,7 @@ final class CandidateRoots {
         heap.putLong(g + 8, prev | Collector.BUFFERED);
         insert(obj);
         buffered++;
+        heap.collector().countRoot();
     }
 
     /** Buffers {@code obj} (a live tracked container) whatever its type: what an abandoned cycle puts back. */

@@ -151,7 +151,8 @@ public final class Gc {
     /**
      * Low-latency mode: how many buffered candidate roots make an automatic collection (every
      * {@code threshold0} tracked allocations) also run a candidate step. Default 10,000, PHP's root
-     * buffer threshold.
+     * buffer threshold. A step also runs once an eighth of the live objects (at least 1,000) are
+     * buffered, so that a small heap does not wait for a threshold it may never reach.
      */
     public void setCandidateThreshold(int roots) {
         heap.checkOwner();
