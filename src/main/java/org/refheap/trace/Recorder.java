@@ -68,6 +68,9 @@ final class Recorder implements AllocationListener {
             }
             untilSample = nextSample();
         }
+        // The walk starts here, not in a helper: every frame between the allocation and the user's
+        // code is one more for StackWalker to fill, and the walk is nearly all of an exact trace.
+        StackCapture.WALKER.walk(capture.walk);
         record(address, size, domain);
     }
 
@@ -96,8 +99,8 @@ final class Recorder implements AllocationListener {
         return Math.round(size / -Math.expm1(-(double) size / sampleMean));
     }
 
+    /** Records a block whose frames {@link #capture} holds. */
     private void record(long address, long size, int domain) {
-        capture.capture();
         int tb = internTraceback();
         int i = find(address);
         if (i >= 0) {

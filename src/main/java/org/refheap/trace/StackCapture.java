@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * its caller's frames). One owner thread per heap: not thread-safe.
  */
 final class StackCapture {
-    private static final StackWalker WALKER =
+    static final StackWalker WALKER =
             StackWalker.getInstance(Set.of(StackWalker.Option.RETAIN_CLASS_REFERENCE), 8);
     private static final String LIBRARY_LOCATION = location(Heap.class);
     /** refheap's library packages: their frames are never the user's. */
@@ -49,7 +49,11 @@ final class StackCapture {
     Frame[] buf;
     /** How many of {@link #buf} the last walk filled. */
     int n;
-    private final Function<Stream<StackFrame>, Object> walk = this::walk;
+    /**
+     * The walk's callback: {@code WALKER.walk(walk)}, called straight from the allocation listener,
+     * leaves the user's frames in {@code buf[0..n)}, most recent first.
+     */
+    final Function<Stream<StackFrame>, Object> walk = this::walk;
     private final HashMap<Class<?>, Lines> byClass = new HashMap<>();
     /** Frames interned so far, and the characters of their file names: for the memory figure. */
     long frames;
@@ -58,11 +62,6 @@ final class StackCapture {
 
     StackCapture(int limit) {
         this.buf = new Frame[limit];
-    }
-
-    /** Walks the stack; afterwards {@code buf[0..n)} holds the user's frames, most recent first. */
-    void capture() {
-        WALKER.walk(walk);
     }
 
     private Object walk(Stream<StackFrame> s) {
