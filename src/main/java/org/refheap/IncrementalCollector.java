@@ -138,8 +138,6 @@ final class IncrementalCollector {
      * has shown that; a full cycle meanwhile only lets garbage wait longer.
      */
     double lastFullYield = 1;
-    /** Full cycles owed by {@link #candidateWorkSinceFull}, a statistic. */
-    long fullCyclesForCost;
     /** Below this many objects examined, candidate cycles never owe a full cycle for their cost. */
     private static final long MIN_FULL_CYCLE_WORK = 10_000;
 
@@ -751,7 +749,6 @@ final class IncrementalCollector {
             if (!fullCycleOwed && candidateWorkSinceFull > Math.max(MIN_FULL_CYCLE_WORK, heap.liveObjects())
                     && candidateFoundSinceFull < lastFullYield * (candidateWorkSinceFull + candidateFoundSinceFull)) {
                 fullCycleOwed = true; // see candidateWorkSinceFull
-                fullCyclesForCost++;
             }
         }
         if (finalizersPending) {
