@@ -275,7 +275,7 @@ final class Collector {
             }
             return 0; // an automatic collection waits for the next allocation
         }
-        heap.verifyIfAsked("before a collection of generation " + generation);
+        heap.verifyIfAsked("before a collection of generation", generation);
         collecting = true;
         try {
             return collectHeld(generation);
@@ -364,7 +364,7 @@ final class Collector {
             }
         }
         heap.gcFace().invokeCallbacks("stop", generation, m, 0, examined, pause);
-        heap.verifyIfAsked("after a collection of generation " + generation);
+        heap.verifyIfAsked("after a collection of generation", generation);
         return m;
     }
 

@@ -1205,12 +1205,13 @@ public final class Heap implements AutoCloseable {
         return typeArea.byId(tid).name;
     }
 
-    void verifyIfAsked(String when) {
+    /** heap.verify() when -Drefheap.verify asks; {@code generation} (-1: none) ends the message, built only on a failure. */
+    void verifyIfAsked(String when, int generation) {
         if (verifyAlways && !draining && userCodeDepth == 0) {
             try {
                 new HeapVerifier(this).run();
             } catch (HeapCorruptedException e) {
-                throw new HeapCorruptedException(when + ": " + e.getMessage());
+                throw new HeapCorruptedException(when + (generation < 0 ? "" : " " + generation) + ": " + e.getMessage());
             }
         }
     }

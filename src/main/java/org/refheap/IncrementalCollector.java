@@ -234,7 +234,7 @@ final class IncrementalCollector {
             heap.setCondemnedVisible(phase >= SWEEP);
         }
         if (done) {
-            heap.verifyIfAsked("after a pause-bounded cycle");
+            heap.verifyIfAsked("after a pause-bounded cycle", -1);
         }
         return done;
     }
