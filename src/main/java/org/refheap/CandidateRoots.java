@@ -64,6 +64,30 @@ final class CandidateRoots {
     /** Slots of {@link #old} moved per insertion; enough to empty it before the new table fills. */
     private static final int MIGRATE_PER_INSERT = 4;
 
+    /**
+     * Retired tables by the log2 of their capacity, for the next resize to that capacity: a buffer
+     * that fills in a burst and empties in the gap after it (grows, then shrinks at the next cycle's
+     * start) would otherwise allocate its tables again every burst, Java garbage of the buffer's size
+     * that G1 takes as humongous allocations, each a young pause of a millisecond or two (measured in
+     * the 1M order book's low-latency mode). At most one per capacity: at most twice the largest
+     * table, in Java memory.
+     */
+    private final long[][] spares = new long[32][];
+    /** How many leading slots of each spare are zero again: a spare is reused only when all are. */
+    private final int[] spareClean = new int[32];
+    /** Bit k set: {@code spares[k]} still has slots to zero. */
+    private int dirtySpares;
+    /** Slots zeroed per {@link #take} (a Java array fill: tens of nanoseconds). */
+    private static final int SCRUB_PER_TAKE = 1024;
+    /**
+     * Slots zeroed per insertion (a few nanoseconds): a table is retired when a cycle shrinks the
+     * buffer, often with few takes left before the next burst wants it back; the burst's own
+     * insertions clean it first (the spares, smallest first, add up to about twice the largest).
+     */
+    private static final int SCRUB_PER_INSERT = 16;
+    /** A spare up to this many slots is zeroed at once when a resize wants it (a fill of 64 KiB). */
+    private static final int SCRUB_AT_ONCE = 8192;
+
     /** Roots ever buffered (a statistic). */
     long buffered;
 
@@ -165,6 +189,7 @@ final class CandidateRoots {
      */
     void startTaking() {
         cursor = 0;
+        scrub(SCRUB_PER_TAKE);
         if (old == null && table.length > MIN_CAPACITY && 8L * size < table.length) {
             resize(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, size)) * 4));
         }
@@ -190,6 +215,9 @@ final class CandidateRoots {
      * (call again).
      */
     long take() {
+        if (dirtySpares != 0) {
+            scrub(SCRUB_PER_TAKE);
+        }
         if (old != null) {
             // Entries still in the old table are not taken: move them on (a look at a slot of it is
             // a Java array read; only an entry costs a placement).
@@ -216,15 +244,18 @@ final class CandidateRoots {
     /** Forgets every root (their BUFFERED bits cleared): a full collection has decided them all. */
     void clear() {
         for (long[] t : old == null ? new long[][] {table} : new long[][] {table, old}) {
-            for (long obj : t) {
+            for (int i = 0; i < t.length; i++) {
+                long obj = t[i];
                 if (obj > MOVED) {
                     long g = obj - GC_HEAD_SIZE;
                     heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.BUFFERED);
                 }
+                t[i] = 0;
             }
+            retire(t, true);
         }
         old = null;
-        table = new long[MIN_CAPACITY];
+        table = newTable(MIN_CAPACITY);
         shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
         size = 0;
         cursor = 0;
@@ -293,7 +324,52 @@ final class CandidateRoots {
         oldCursor = end;
         if (end == o.length) {
             old = null;
+            retire(o, false);
         }
+    }
+
+    /** A table for {@link #resize}: a clean spare of that capacity if there is one, else a new one. */
+    private long[] newTable(int capacity) {
+        int k = Integer.numberOfTrailingZeros(capacity);
+        long[] t = spares[k];
+        if (t != null) {
+            if (spareClean[k] < t.length && t.length <= SCRUB_AT_ONCE) {
+                scrubSpare(k, t.length);
+            }
+            if (spareClean[k] == t.length) {
+                spares[k] = null;
+                return t;
+            }
+        }
+        return new long[capacity];
+    }
+
+    /** {@code t} is out of use: kept as the spare of its capacity ({@code clean}: all its slots are zero). */
+    private void retire(long[] t, boolean clean) {
+        int k = Integer.numberOfTrailingZeros(t.length);
+        spares[k] = t;
+        spareClean[k] = clean ? t.length : 0;
+        dirtySpares = clean ? dirtySpares & ~(1 << k) : dirtySpares | 1 << k;
+    }
+
+    /** Zeroes up to {@code slots} slots of the spares that need it. */
+    private void scrub(int slots) {
+        while (dirtySpares != 0 && slots > 0) {
+            slots -= scrubSpare(Integer.numberOfTrailingZeros(dirtySpares), slots);
+        }
+    }
+
+    /** Zeroes up to {@code slots} more slots of {@code spares[k]}; returns how many it zeroed. */
+    private int scrubSpare(int k, int slots) {
+        long[] t = spares[k];
+        int from = spareClean[k];
+        int to = (int) Math.min(t.length, (long) from + slots);
+        Arrays.fill(t, from, to, 0L);
+        spareClean[k] = to;
+        if (to == t.length) {
+            dirtySpares &= ~(1 << k);
+        }
+        return to - from;
     }
 
     /** Puts {@code obj} (counted in size already) into a free slot of {@link #table}. */
@@ -310,6 +386,9 @@ final class CandidateRoots {
     private void insert(long obj) {
         if (old != null) {
             migrate(MIGRATE_PER_INSERT);
+        }
+        if (dirtySpares != 0) {
+            scrub(SCRUB_PER_INSERT);
         }
         if (2 * (size + 1) > table.length) {
             grow();
@@ -358,9 +437,10 @@ final class CandidateRoots {
         old = table;
         oldShift = shift;
         oldCursor = 0;
-        table = new long[capacity];
+        table = newTable(capacity);
         shift = 64 - Integer.numberOfTrailingZeros(capacity);
         if (size == 0) {
+            retire(old, false); // empty, but it may hold MOVED marks
             old = null;
         }
     }

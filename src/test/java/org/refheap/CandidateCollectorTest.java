@@ -54,6 +54,55 @@ class CandidateCollectorTest {
         return head;
     }
 
+    /**
+     * Bursts of roots, each drained in the gap after it (the order book's shape in the low-latency
+     * mode): the root buffer grows in every burst and shrinks when a cycle starts with few roots
+     * buffered, and once warm it reuses its tables instead of allocating them again. Each burst here buffers 20,000
+     * roots (a table of 64K slots, 512 KiB, that G1 allocates as humongous), and the rounds after
+     * the warm-up must allocate far less than one such table in all.
+     */
+    @Test
+    void shouldReuseTheRootBuffersTablesFromBurstToBurst() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        Lists lists = heap.lists();
+        long keep = lists.newList();
+        long[] held = new long[20_000];
+        long allocated = 0;
+        for (int round = 0; round < 50; round++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < held.length; i++) {
+                held[i] = node.allocate();
+                lists.append(keep, held[i]); // two references: the decref below leaves it buffered
+                heap.decref(held[i]);
+            }
+            lists.clear(keep); // every node dies by its count, its entry removed from the buffer
+            for (int i = 0; i < held.length; i++) {
+                long a = node.allocate();
+                long b = node.allocate();
+                next.setRef(a, b);
+                next.setRef(b, a);
+                heap.decref(b); // a root: b stays alive through a
+                heap.decref(a); // a root, garbage: a 2-cycle the candidate cycles find
+            }
+            assertTrue(buffered() > 0);
+            gc.collectCandidates(); // the gap: candidate cycles until the buffer is empty
+            for (int i = 0; i < 10; i++) { // a quiet spell: a few roots, a cycle that starts small
+                long a = node.allocate();
+                next.setRef(a, a);
+                heap.decref(a);
+            }
+            gc.collectCandidates(); // its start shrinks the table the burst grew
+            if (round >= 30) { // once C2 has compiled the loops (interpreted, an allocation makes a slice)
+                allocated += mx.getCurrentThreadAllocatedBytes() - before;
+            }
+        }
+        assertEquals(0, buffered(), "every root decided");
+        assertTrue(allocated < 256 * 1024, "20 warm bursts of 40,000 roots allocated " + allocated
+                + " bytes of Java heap; the root buffer's tables are reused");
+        heap.decref(keep);
+    }
+
     private long buffered() {
         return gc.getCandidateStats().buffered();
     }
