@@ -16,8 +16,17 @@ public final class ContenderProcess {
     private ContenderProcess() {
     }
 
-    /** The settings every contender of a size gets. */
-    public record Settings(int burst, long gapNanos, long budgetNanos, int warmupEvents, long seed) {
+    /**
+     * The settings every contender of a size gets; with {@code checksOff} refheap's processes run
+     * with {@code -Drefheap.disableChecks=true} (the per-call validation off; the JVM contenders are
+     * unchanged).
+     */
+    public record Settings(int burst, long gapNanos, long budgetNanos, int warmupEvents, long seed, boolean checksOff) {
+    }
+
+    /** The JVM flags {@code c}'s process gets from the settings, beyond its own. */
+    static List<String> settingsFlags(Contender c, Settings s) {
+        return s.checksOff && c.onRefheap() ? List.of("-Drefheap.disableChecks=true") : List.of();
     }
 
     /** The command that runs {@code c}; its output, log and result go to {@code dir}. */
@@ -26,6 +35,7 @@ public final class ContenderProcess {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.addAll(c.jvmFlags());
+        cmd.addAll(settingsFlags(c, s));
         cmd.add("-Xlog:safepoint=info:file=" + dir.resolve(c.key + ".safepoints.log") + ":none");
         cmd.add("-Xlog:gc=info:file=" + dir.resolve(c.key + ".gc.log") + ":uptime");
         cmd.add("-cp");

@@ -34,7 +34,7 @@ public final class OrderBookDemo {
      * large venue turns its book over.
      */
     record Options(List<Integer> live, int events, int burst, long gapNanos, long budgetNanos, long seed,
-            List<Contender> contenders, int warmup, Path out) {
+            List<Contender> contenders, int warmup, Path out, boolean checksOff) {
         static Options parse(String[] args) {
             List<Integer> live = DEFAULT_LIVE;
             int events = 0;
@@ -44,6 +44,7 @@ public final class OrderBookDemo {
             long seed = DEFAULT_SEED;
             int warmup = DEFAULT_WARMUP;
             Path out = OUT;
+            boolean checksOff = false;
             List<Contender> contenders = Contender.defaults();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
@@ -69,6 +70,11 @@ public final class OrderBookDemo {
                     case "--seed" -> seed = number(a, v);
                     case "--warmup" -> warmup = (int) Math.min(Integer.MAX_VALUE, nonNegative(a, v));
                     case "--out" -> out = Path.of(v);
+                    case "--checks" -> checksOff = switch (v) {
+                        case "on" -> false;
+                        case "off" -> true;
+                        default -> throw new IllegalArgumentException("--checks expects on or off, got '" + v + "'");
+                    };
                     case "--contenders" -> {
                         List<Contender> c = new ArrayList<>();
                         for (String part : v.split(",")) {
@@ -85,7 +91,7 @@ public final class OrderBookDemo {
                             + (long) MarketGenerator.ORDERS_PER_INSTRUMENT * (Short.MAX_VALUE - 1) + " orders");
                 }
             }
-            return new Options(live, events, burst, gap, budget, seed, contenders, warmup, out);
+            return new Options(live, events, burst, gap, budget, seed, contenders, warmup, out, checksOff);
         }
 
         /** Measured events for a venue of {@code live} orders. */
@@ -145,6 +151,8 @@ public final class OrderBookDemo {
               --contenders LIST which to run, comma separated (default all but rh-off):
             %s
               --out DIR         where results go (default %s)
+              --checks on|off   off: refheap's processes run with -Drefheap.disableChecks=true, the
+                                per-call validation skipped (default on)
               --help            this text
 
             Every contender runs in a JVM process of its own, one after the other. Writes per venue size
@@ -229,7 +237,10 @@ public final class OrderBookDemo {
         g = null;
         s = null; // the children read the file; this process keeps nothing of the stream
         ContenderProcess.Settings settings = new ContenderProcess.Settings(o.burst, o.gapNanos, o.budgetNanos,
-                o.warmup, o.seed);
+                o.warmup, o.seed, o.checksOff);
+        if (o.checksOff) {
+            out.println("refheap's processes run with -Drefheap.disableChecks=true (--checks off): no per-call validation.");
+        }
         for (Contender c : o.contenders) {
             System.gc();
             t0 = System.nanoTime();

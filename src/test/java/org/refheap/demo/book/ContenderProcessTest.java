@@ -52,7 +52,7 @@ class ContenderProcessTest {
 
     @Test
     void shouldRunContendersInTheirOwnProcessesAndReport() throws Exception {
-        ContenderProcess.Settings settings = new ContenderProcess.Settings(500, 50_000, 20_000, 2_000, 11);
+        ContenderProcess.Settings settings = new ContenderProcess.Settings(500, 50_000, 20_000, 2_000, 11, false);
         for (Contender c : List.of(Contender.RH_STEPPED, Contender.ZGC, Contender.POOLED)) {
             RunResult r = ContenderProcess.run(c, stream, settings, dir);
             assertEquals(c, r.contender());

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,13 +22,14 @@ class OrderBookDemoOptionsTest {
         assertEquals(5_000_000, o.eventsFor(5_000_000), "large ones turn their book over");
         assertEquals(500, o.burst());
         assertEquals(200_000, o.gapNanos());
+        assertFalse(o.checksOff(), "refheap's checks are on unless asked");
     }
 
     @Test
     void shouldParseSizesWithSuffixesAndEveryOption() {
         OrderBookDemo.Options o = OrderBookDemo.Options.parse(new String[] {"--live", "3500, 250k,5M", "--events",
             "1_000_000", "--burst", "100", "--gap", "300000", "--budget", "100k", "--seed", "-3", "--warmup", "0",
-            "--contenders", "rh-stepped,zgc,pooled", "--out", "x/y"});
+            "--contenders", "rh-stepped,zgc,pooled", "--out", "x/y", "--checks", "off"});
         assertEquals(List.of(3_500, 250_000, 5_000_000), o.live());
         assertEquals(1_000_000, o.eventsFor(5_000_000), "--events wins over the size's default");
         assertEquals(100, o.burst());
@@ -37,6 +39,12 @@ class OrderBookDemoOptionsTest {
         assertEquals(0, o.warmup());
         assertEquals(List.of(Contender.RH_STEPPED, Contender.ZGC, Contender.POOLED), o.contenders());
         assertEquals(Path.of("x/y"), o.out());
+        assertTrue(o.checksOff());
+        ContenderProcess.Settings s = new ContenderProcess.Settings(500, 1, 1, 0, 1, o.checksOff());
+        assertEquals(List.of("-Drefheap.disableChecks=true"), ContenderProcess.settingsFlags(Contender.RH_STEPPED, s));
+        assertEquals(List.of(), ContenderProcess.settingsFlags(Contender.ZGC, s), "the JVM contenders are unchanged");
+        assertEquals(List.of(), ContenderProcess.settingsFlags(Contender.RH_STEPPED,
+                new ContenderProcess.Settings(500, 1, 1, 0, 1, false)));
     }
 
     @Test
@@ -54,6 +62,8 @@ class OrderBookDemoOptionsTest {
                 () -> OrderBookDemo.Options.parse(new String[] {"--frobnicate", "1"})).getMessage().contains("--frobnicate"));
         assertTrue(assertThrows(IllegalArgumentException.class,
                 () -> OrderBookDemo.Options.parse(new String[] {"--live", "999999999"})).getMessage().contains("too large"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> OrderBookDemo.Options.parse(new String[] {"--checks", "no"})).getMessage().contains("'no'"));
         assertNull(OrderBookDemo.Options.parse(new String[] {"--help"}));
     }
 
