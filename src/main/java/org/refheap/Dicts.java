@@ -3,7 +3,6 @@ package org.refheap;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static org.refheap.layout.BuiltinLayouts.*;
 import static org.refheap.layout.ObjectLayout.TYPE;
@@ -525,13 +524,7 @@ public final class Dicts {
                 if (heap.getLong(kw + TYPE) != strType || heap.getLong(kw + STR_SIZE) != b.length) {
                     return false;
                 }
-                long off = kw + STR_DATA - heap.base;
-                for (int i = 0; i < b.length; i++) {
-                    if (heap.seg.get(JAVA_BYTE, off + i) != b[i]) {
-                        return false;
-                    }
-                }
-                return true;
+                return StrCodec.equalsBytes(heap.seg, kw + STR_DATA - heap.base, b);
             }
         }
     }

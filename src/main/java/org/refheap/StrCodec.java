@@ -1,6 +1,10 @@
 package org.refheap;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -115,42 +119,80 @@ final class StrCodec {
     }
 
     /**
-     * {@code Hashing.hashBytes(encode(s))} without making the bytes: the encoding is walked one byte
-     * at a time, so that a dict lookup by a Java string allocates nothing.
+     * {@code Hashing.hashBytes(encode(s))} without making the bytes, so that a dict lookup by a Java
+     * string allocates nothing: runs of eight ASCII chars are eight bytes, one word; elsewhere each
+     * char's 1-4 bytes are shifted into the word being filled.
      */
     static long hash(CharSequence s) {
-        long h = 0xcbf29ce484222325L;
-        long len = 0;
         int n = s.length();
-        for (int i = 0; i < n; i++) {
+        long h = Hashing.SEED;
+        int i = 0;
+        while (i + 8 <= n) {
+            long w = asciiWord(s, i);
+            if (w < 0) {
+                break;
+            }
+            h = Hashing.step(h, w);
+            i += 8;
+        }
+        long len = i;
+        long w = 0;
+        int nb = 0; // bytes in w
+        for (; i < n; i++) {
             char c = s.charAt(i);
+            long code; // the char's bytes, the first lowest
+            int k;
             if (c < 0x80) {
-                h = (h ^ c) * FNV_PRIME;
-                len += 1;
+                code = c;
+                k = 1;
             } else if (c < 0x800) {
-                h = (h ^ (0xC0 | c >> 6)) * FNV_PRIME;
-                h = (h ^ (0x80 | c & 0x3F)) * FNV_PRIME;
-                len += 2;
+                code = (0xC0 | c >> 6) | (0x80 | c & 0x3F) << 8;
+                k = 2;
             } else if (isPairAt(s, i, n)) {
                 int cp = Character.toCodePoint(c, s.charAt(++i));
-                h = (h ^ (0xF0 | cp >> 18)) * FNV_PRIME;
-                h = (h ^ (0x80 | cp >> 12 & 0x3F)) * FNV_PRIME;
-                h = (h ^ (0x80 | cp >> 6 & 0x3F)) * FNV_PRIME;
-                h = (h ^ (0x80 | cp & 0x3F)) * FNV_PRIME;
-                len += 4;
+                code = (0xF0 | cp >> 18) | (0x80 | cp >> 12 & 0x3F) << 8 | (0x80 | cp >> 6 & 0x3F) << 16
+                        | (long) (0x80 | cp & 0x3F) << 24;
+                k = 4;
             } else {
-                h = (h ^ (0xE0 | c >> 12)) * FNV_PRIME;
-                h = (h ^ (0x80 | c >> 6 & 0x3F)) * FNV_PRIME;
-                h = (h ^ (0x80 | c & 0x3F)) * FNV_PRIME;
-                len += 3;
+                code = (0xE0 | c >> 12) | (0x80 | c >> 6 & 0x3F) << 8 | (0x80 | c & 0x3F) << 16;
+                k = 3;
+            }
+            len += k;
+            w |= code << (8 * nb); // bytes beyond the word's eighth fall off the top...
+            nb += k;
+            if (nb >= 8) {
+                h = Hashing.step(h, w);
+                nb -= 8;
+                w = nb == 0 ? 0 : code >>> (8 * (k - nb)); // ...and start the next one (nb < k <= 4)
             }
         }
-        return Hashing.mix(h ^ len);
+        if (nb > 0) {
+            h = Hashing.step(h, w);
+        }
+        return Hashing.finish(h, len);
     }
 
-    static final long FNV_PRIME = 0x100000001b3L;
+    /**
+     * The chars {@code i..i+7} of {@code s} as a little-endian word of their bytes when all eight are
+     * ASCII (then they are their own UTF-8 bytes); otherwise -1 (a word of ASCII bytes is never negative).
+     */
+    private static long asciiWord(CharSequence s, int i) {
+        long w = 0;
+        int or = 0;
+        for (int k = 0; k < 8; k++) {
+            char c = s.charAt(i + k);
+            or |= c;
+            w |= (long) c << (8 * k);
+        }
+        return or < 0x80 ? w : -1;
+    }
 
-    /** Whether the {@code n} bytes at {@code off} of {@code seg} are {@code encode(s)}; allocates nothing. */
+    static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Whether the {@code n} bytes at {@code off} of {@code seg} are {@code encode(s)}; allocates
+     * nothing. Runs of eight ASCII chars are compared with one word read; the rest byte by byte.
+     */
     static boolean equalsEncoded(MemorySegment seg, long off, long n, CharSequence s) {
         int len = s.length();
         if (n < len || n > 4L * len) {
@@ -158,7 +200,19 @@ final class StrCodec {
         }
         long p = off;
         long end = off + n;
-        for (int i = 0; i < len; i++) {
+        int i = 0;
+        while (i + 8 <= len && p + 8 <= end) {
+            long w = asciiWord(s, i);
+            if (w < 0) {
+                break;
+            }
+            if (seg.get(WORD, p) != w) {
+                return false;
+            }
+            p += 8;
+            i += 8;
+        }
+        for (; i < len; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
                 if (p >= end || seg.get(JAVA_BYTE, p++) != (byte) c) {
@@ -190,6 +244,26 @@ final class StrCodec {
         }
         return p == end;
     }
+
+    /** Whether the {@code b.length} bytes at {@code off} of {@code seg} are {@code b}, eight per read. */
+    static boolean equalsBytes(MemorySegment seg, long off, byte[] b) {
+        int n = b.length;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            if (seg.get(WORD, off + i) != (long) BYTE_WORDS.get(b, i)) {
+                return false;
+            }
+        }
+        for (; i < n; i++) {
+            if (seg.get(JAVA_BYTE, off + i) != b[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static final VarHandle BYTE_WORDS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
 
     /** The length of {@code encode(s)}, without making it. */
     static long encodedLength(CharSequence s) {
