@@ -84,6 +84,12 @@ public final class Dicts {
      */
     private long[] stack = new long[16 * FRAME];
 
+    /**
+     * The text of the str key of the current by-text operation ({@code getStr}, {@code putStr}, ...),
+     * encoded once by the hash and compared from there; see {@link TextKey}.
+     */
+    private final TextKey textKey = new TextKey();
+
     Dicts(Heap heap) {
         this.heap = heap;
         this.dictType = heap.dictType;
@@ -228,7 +234,7 @@ public final class Dicts {
     /** {@code d[key]} for a str key given as text: the value (borrowed), or 0. Allocates nothing. */
     public long getStr(long dict, CharSequence key) {
         check(dict);
-        long e = find(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key);
+        long e = find(dict, textKey.set(text(key)), BY_CHARS, 0, key);
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
@@ -242,7 +248,7 @@ public final class Dicts {
     /** Whether {@code dict} has the str key {@code key} (no key object made). @param dict a dict @param key the text @return true if present */
     public boolean containsStr(long dict, CharSequence key) {
         check(dict);
-        return find(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key) != 0;
+        return find(dict, textKey.set(text(key)), BY_CHARS, 0, key) != 0;
     }
 
     /** Whether {@code dict} has the str key whose UTF-8 bytes are {@code utf8}. @param dict a dict @param utf8 the text's bytes @return true if present */
@@ -256,13 +262,13 @@ public final class Dicts {
         check(dict);
         text(key);
         heap.checkValue(value, dict);
-        putEntry(dict, StrCodec.hash(key), BY_CHARS, 0, 0, key, value);
+        putEntry(dict, textKey.set(key), BY_CHARS, 0, 0, key, value);
     }
 
     /** Removes the str key {@code key}, releasing key and value. @param dict a dict @param key the text @return whether it was present */
     public boolean removeStr(long dict, CharSequence key) {
         check(dict);
-        return removeEntry(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key);
+        return removeEntry(dict, textKey.set(text(key)), BY_CHARS, 0, key);
     }
 
     /** Removes the str key whose UTF-8 bytes are {@code utf8}, releasing key and value. @param dict a dict @param utf8 the text's bytes @return whether it was present */
@@ -517,8 +523,8 @@ public final class Dicts {
             case BY_OBJECT:
                 return kw == key || keysEqual(kw, key);
             case BY_CHARS:
-                return heap.getLong(kw + TYPE) == strType && StrCodec.equalsEncoded(heap.seg,
-                        kw + STR_DATA - heap.base, heap.getLong(kw + STR_SIZE), (CharSequence) text);
+                return heap.getLong(kw + TYPE) == strType
+                        && textKey.matches(heap.seg, kw + STR_DATA - heap.base, heap.getLong(kw + STR_SIZE));
             default: {
                 byte[] b = (byte[]) text;
                 if (heap.getLong(kw + TYPE) != strType || heap.getLong(kw + STR_SIZE) != b.length) {
@@ -605,7 +611,7 @@ public final class Dicts {
 
     /** A str holding {@code text} (whose hash is {@code h}), encoded straight into the heap. */
     private long newStr(CharSequence text, long h) {
-        long n = StrCodec.encodedLength(text);
+        long n = textKey.length(); // set by this operation's hash, read before anything can run user code
         long o = heap.allocObject(strType, STR_DATA + n, false);
         heap.putLong(o + STR_SIZE, n);
         heap.putLong(o + STR_HASH, h);

@@ -13,7 +13,7 @@ import java.nio.ByteOrder;
  * and folded into the state with MurmurHash3's body step, then the length and Murmur3's 64-bit
  * finaliser: one multiply and two rotations on the dependency chain per eight bytes, where FNV-1a
  * (the hash before issue 8) chained one multiply per byte. The same hash must come out however the
- * bytes are walked: {@link #hashBytes} from an array, {@link StrCodec#hash} from Java text encoded on
+ * bytes are walked: {@link #hashBytes} from an array, {@link TextKey#set} from Java text encoded on
  * the fly; str objects and dict entries store it.
  */
 final class Hashing {

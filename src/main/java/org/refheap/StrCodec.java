@@ -119,64 +119,10 @@ final class StrCodec {
     }
 
     /**
-     * {@code Hashing.hashBytes(encode(s))} without making the bytes, so that a dict lookup by a Java
-     * string allocates nothing: runs of eight ASCII chars are eight bytes, one word; elsewhere each
-     * char's 1-4 bytes are shifted into the word being filled.
-     */
-    static long hash(CharSequence s) {
-        int n = s.length();
-        long h = Hashing.SEED;
-        int i = 0;
-        while (i + 8 <= n) {
-            long w = asciiWord(s, i);
-            if (w < 0) {
-                break;
-            }
-            h = Hashing.step(h, w);
-            i += 8;
-        }
-        long len = i;
-        long w = 0;
-        int nb = 0; // bytes in w
-        for (; i < n; i++) {
-            char c = s.charAt(i);
-            long code; // the char's bytes, the first lowest
-            int k;
-            if (c < 0x80) {
-                code = c;
-                k = 1;
-            } else if (c < 0x800) {
-                code = (0xC0 | c >> 6) | (0x80 | c & 0x3F) << 8;
-                k = 2;
-            } else if (isPairAt(s, i, n)) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                code = (0xF0 | cp >> 18) | (0x80 | cp >> 12 & 0x3F) << 8 | (0x80 | cp >> 6 & 0x3F) << 16
-                        | (long) (0x80 | cp & 0x3F) << 24;
-                k = 4;
-            } else {
-                code = (0xE0 | c >> 12) | (0x80 | c >> 6 & 0x3F) << 8 | (0x80 | c & 0x3F) << 16;
-                k = 3;
-            }
-            len += k;
-            w |= code << (8 * nb); // bytes beyond the word's eighth fall off the top...
-            nb += k;
-            if (nb >= 8) {
-                h = Hashing.step(h, w);
-                nb -= 8;
-                w = nb == 0 ? 0 : code >>> (8 * (k - nb)); // ...and start the next one (nb < k <= 4)
-            }
-        }
-        if (nb > 0) {
-            h = Hashing.step(h, w);
-        }
-        return Hashing.finish(h, len);
-    }
-
-    /**
      * The chars {@code i..i+7} of {@code s} as a little-endian word of their bytes when all eight are
      * ASCII (then they are their own UTF-8 bytes); otherwise -1 (a word of ASCII bytes is never negative).
      */
-    private static long asciiWord(CharSequence s, int i) {
+    static long asciiWord(CharSequence s, int i) {
         long w = 0;
         int or = 0;
         for (int k = 0; k < 8; k++) {
@@ -187,63 +133,8 @@ final class StrCodec {
         return or < 0x80 ? w : -1;
     }
 
+    /** A little-endian word of bytes, as {@link Hashing} reads them. */
     static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-    /**
-     * Whether the {@code n} bytes at {@code off} of {@code seg} are {@code encode(s)}; allocates
-     * nothing. Runs of eight ASCII chars are compared with one word read; the rest byte by byte.
-     */
-    static boolean equalsEncoded(MemorySegment seg, long off, long n, CharSequence s) {
-        int len = s.length();
-        if (n < len || n > 4L * len) {
-            return false; // a char gives 1..3 bytes, a pair 4
-        }
-        long p = off;
-        long end = off + n;
-        int i = 0;
-        while (i + 8 <= len && p + 8 <= end) {
-            long w = asciiWord(s, i);
-            if (w < 0) {
-                break;
-            }
-            if (seg.get(WORD, p) != w) {
-                return false;
-            }
-            p += 8;
-            i += 8;
-        }
-        for (; i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                if (p >= end || seg.get(JAVA_BYTE, p++) != (byte) c) {
-                    return false;
-                }
-            } else if (c < 0x800) {
-                if (p + 2 > end || seg.get(JAVA_BYTE, p) != (byte) (0xC0 | c >> 6)
-                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | c & 0x3F)) {
-                    return false;
-                }
-                p += 2;
-            } else if (isPairAt(s, i, len)) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                if (p + 4 > end || seg.get(JAVA_BYTE, p) != (byte) (0xF0 | cp >> 18)
-                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | cp >> 12 & 0x3F)
-                        || seg.get(JAVA_BYTE, p + 2) != (byte) (0x80 | cp >> 6 & 0x3F)
-                        || seg.get(JAVA_BYTE, p + 3) != (byte) (0x80 | cp & 0x3F)) {
-                    return false;
-                }
-                p += 4;
-            } else {
-                if (p + 3 > end || seg.get(JAVA_BYTE, p) != (byte) (0xE0 | c >> 12)
-                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | c >> 6 & 0x3F)
-                        || seg.get(JAVA_BYTE, p + 2) != (byte) (0x80 | c & 0x3F)) {
-                    return false;
-                }
-                p += 3;
-            }
-        }
-        return p == end;
-    }
 
     /** Whether the {@code b.length} bytes at {@code off} of {@code seg} are {@code b}, eight per read. */
     static boolean equalsBytes(MemorySegment seg, long off, byte[] b) {
@@ -265,27 +156,7 @@ final class StrCodec {
     private static final VarHandle BYTE_WORDS = MethodHandles.byteArrayViewVarHandle(long[].class,
             ByteOrder.LITTLE_ENDIAN);
 
-    /** The length of {@code encode(s)}, without making it. */
-    static long encodedLength(CharSequence s) {
-        long len = 0;
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                len += 1;
-            } else if (c < 0x800) {
-                len += 2;
-            } else if (isPairAt(s, i, n)) {
-                len += 4;
-                i++;
-            } else {
-                len += 3;
-            }
-        }
-        return len;
-    }
-
-    /** Writes {@code encode(s)} at {@code off} of {@code seg} ({@link #encodedLength} bytes); allocates nothing. */
+    /** Writes {@code encode(s)} at {@code off} of {@code seg} ({@link TextKey#length} bytes); allocates nothing. */
     static void encodeInto(CharSequence s, MemorySegment seg, long off) {
         long p = off;
         int n = s.length();

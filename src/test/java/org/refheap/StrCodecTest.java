@@ -167,6 +167,7 @@ class StrCodecTest {
 
     @Test
     void shouldHashTextAsItsEncodedBytesAtEveryLengthAndMix() {
+        TextKey key = new TextKey();
         long seed = System.nanoTime();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int i = 0; i < 20_000; i++) {
@@ -177,8 +178,9 @@ class StrCodecTest {
                 s = s.substring(0, at) + "\u00e9\u20ac\uD83D\uDE00".charAt(rnd.nextInt(3)) + s.substring(at);
             }
             byte[] enc = StrCodec.encode(s);
-            assertEquals(Hashing.hashBytes(enc), StrCodec.hash(s), "seed " + seed + ": " + hex(enc));
-            assertEquals(Hashing.hashBytes(enc), StrCodec.hash(new StringBuilder(s)), "seed " + seed);
+            assertEquals(Hashing.hashBytes(enc), key.set(s), "seed " + seed + ": " + hex(enc));
+            assertEquals(enc.length, key.length(), "seed " + seed + ": " + hex(enc));
+            assertEquals(Hashing.hashBytes(enc), key.set(new StringBuilder(s)), "seed " + seed);
         }
         long str = heap.newStr("order-42");
         long d = heap.newDict();
@@ -190,9 +192,10 @@ class StrCodecTest {
     }
 
     @Test
-    void shouldCompareTextWithStoredBytesWordByWordAndByteByByte() {
+    void shouldCompareTextWithStoredBytesAWordPerRead() {
         long seed = System.nanoTime();
         SplittableRandom rnd = new SplittableRandom(seed);
+        TextKey key = new TextKey();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(512, 16);
             for (int i = 0; i < 20_000; i++) {
@@ -202,21 +205,57 @@ class StrCodecTest {
                 seg.fill((byte) rnd.nextInt());
                 MemorySegment.copy(enc, 0, seg, JAVA_BYTE, off, enc.length);
                 String why = "seed " + seed + ": " + hex(enc);
-                assertTrue(StrCodec.equalsEncoded(seg, off, enc.length, s), why);
+                key.set(s);
+                assertTrue(key.matches(seg, off, enc.length), why);
                 assertTrue(StrCodec.equalsBytes(seg, off, enc), why);
                 if (enc.length > 0) {
                     int at = rnd.nextInt(enc.length);
                     byte[] bad = enc.clone();
                     bad[at] ^= (byte) (1 << rnd.nextInt(8));
                     MemorySegment.copy(bad, 0, seg, JAVA_BYTE, off, bad.length);
-                    assertFalse(StrCodec.equalsEncoded(seg, off, bad.length, s), why + " flipped at " + at);
+                    assertFalse(key.matches(seg, off, bad.length), why + " flipped at " + at);
                     assertFalse(StrCodec.equalsBytes(seg, off, enc), why + " flipped at " + at);
                     MemorySegment.copy(enc, 0, seg, JAVA_BYTE, off, enc.length);
-                    assertFalse(StrCodec.equalsEncoded(seg, off, enc.length - 1, s), why + " one byte short");
+                    assertFalse(key.matches(seg, off, enc.length - 1), why + " one byte short");
                 }
-                assertFalse(StrCodec.equalsEncoded(seg, off, enc.length + 1, s), why + " one byte long");
+                assertFalse(key.matches(seg, off, enc.length + 1), why + " one byte long");
             }
         }
+    }
+
+    @Test
+    void shouldFindStrKeysMadeFromBytesByTextOfEveryLengthAndMix() {
+        long seed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Dicts dicts = heap.dicts();
+        long d = heap.newDict();
+        Set<String> stored = new HashSet<>();
+        for (int i = 0; i < 3_000; i++) {
+            int n = i == 0 ? 10_000 : rnd.nextInt(41); // one key longer than the reused words
+            String s = randomString(rnd, n, rnd.nextBoolean());
+            if (stored.add(s)) {
+                long k = heap.newStr(s);
+                dicts.put(d, k, k);
+                heap.decref(k);
+            }
+        }
+        for (String s : stored) {
+            long k = dicts.getStr(d, s);
+            assertNotEquals(0, k, () -> "seed " + seed + ": " + hex(StrCodec.encode(s)));
+            assertEquals(s, heap.strValue(k), "seed " + seed);
+            String other = s + "x";
+            if (!stored.contains(other)) {
+                assertEquals(0, dicts.getStr(d, other), "seed " + seed);
+            }
+            if (!s.isEmpty()) {
+                String cut = s.substring(0, s.length() - 1);
+                if (!stored.contains(cut)) {
+                    assertFalse(dicts.containsStr(d, cut), "seed " + seed);
+                }
+            }
+        }
+        heap.decref(d);
+        assertEquals(0, heap.liveObjects());
     }
 
     /**
@@ -240,12 +279,13 @@ class StrCodecTest {
                 + (char) ('a' + i / 676 % 26) + (char) ('a' + i / 17576 % 26));
         // Pairs of 8-byte words in both orders: a body that merely added or xored words would collide.
         families.put("word pairs", i -> String.format("%08d%08d", i % 443, i / 443));
+        TextKey key = new TextKey();
         for (Map.Entry<String, IntFunction<String>> f : families.entrySet()) {
             Set<Long> seen = new HashSet<>();
             int[] high = new int[buckets];
             int[] low = new int[buckets];
             for (int i = 0; i < n; i++) {
-                long h = StrCodec.hash(f.getValue().apply(i));
+                long h = key.set(f.getValue().apply(i));
                 assertTrue(seen.add(h), f.getKey() + ": a 64-bit collision at " + i);
                 high[(int) (h >>> 32) & (buckets - 1)]++;
                 low[(int) h & (buckets - 1)]++;

@@ -130,7 +130,7 @@ public final class DictLookupCpu {
         int cursor;
 
         public Side(int size) {
-            heap = Heap.create(HeapConfig.defaults().withMaxBytes(8L << 30));
+            heap = Heap.create(HeapConfig.defaults().withMaxBytes(8L << 30).withHugePages(Boolean.getBoolean("hugePages")));
             dicts = heap.dicts();
             long value = heap.newStr("value");
             dict = dicts.newDict();
