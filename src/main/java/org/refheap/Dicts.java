@@ -206,14 +206,14 @@ public final class Dicts {
     /** {@code d[key]} for an int key given by value: the value (borrowed), or 0. Allocates nothing. */
     public long getInt(long dict, long key) {
         check(dict);
-        long e = find(dict, Hashing.mix(key), BY_INT, 0, null);
+        long e = findInt(dict, Hashing.mix(key));
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
     /** Whether {@code dict} has the int key {@code key} (no key object made). @param dict a dict @param key the int's value @return true if present */
     public boolean containsInt(long dict, long key) {
         check(dict);
-        return find(dict, Hashing.mix(key), BY_INT, 0, null) != 0;
+        return findInt(dict, Hashing.mix(key)) != 0;
     }
 
     /** {@code d[key] = value} for an int key given by value; the int object is made only for a new key. */
@@ -476,6 +476,45 @@ public final class Dicts {
         }
         return probe(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h,
                 mode, key, text);
+    }
+
+    /**
+     * {@link #find} for an int key (hash {@code h}), for lookups only: the probe is small enough to be
+     * compiled into the caller whole, with nothing of the other key kinds in it.
+     */
+    private long findInt(long dict, long h) {
+        long index = heap.getLong(dict + DICT_INDEX);
+        if (index == 0) {
+            return 0;
+        }
+        long e = probeInt(index, heap.getLong(dict + DICT_MASK), heap.getLong(dict + DICT_ENTRIES), h);
+        if (e != 0) {
+            return e;
+        }
+        long rb = heap.getLong(dict + DICT_REBUILD);
+        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+            return 0;
+        }
+        return probeInt(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h);
+    }
+
+    /** {@link #probe} for an int key, without {@link #lastSlot}: the entry whose full hash is {@code h} and whose key is an int. */
+    private long probeInt(long index, long mask, long entries, long h) {
+        long frag = h >>> 32;
+        long i = frag & mask;
+        while (true) {
+            long s = heap.getLong(index + 8 * i);
+            if (s == 0) {
+                return 0;
+            }
+            if (s >>> 32 == frag) {
+                long e = entries + ENTRY_SIZE * ((s & POS_MASK) - 1);
+                if (heap.getLong(e + ENTRY_HASH) == h && (heap.getLong(e + ENTRY_KEY) & KEY_INT) != 0) {
+                    return e;
+                }
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     /**
