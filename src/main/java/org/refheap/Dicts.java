@@ -234,7 +234,7 @@ public final class Dicts {
     /** {@code d[key]} for a str key given as text: the value (borrowed), or 0. Allocates nothing. */
     public long getStr(long dict, CharSequence key) {
         check(dict);
-        long e = find(dict, textKey.set(text(key)), BY_CHARS, 0, key);
+        long e = findText(dict, textKey.set(text(key)));
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
@@ -248,7 +248,7 @@ public final class Dicts {
     /** Whether {@code dict} has the str key {@code key} (no key object made). @param dict a dict @param key the text @return true if present */
     public boolean containsStr(long dict, CharSequence key) {
         check(dict);
-        return find(dict, textKey.set(text(key)), BY_CHARS, 0, key) != 0;
+        return findText(dict, textKey.set(text(key))) != 0;
     }
 
     /** Whether {@code dict} has the str key whose UTF-8 bytes are {@code utf8}. @param dict a dict @param utf8 the text's bytes @return true if present */
@@ -511,6 +511,46 @@ public final class Dicts {
                 long e = entries + ENTRY_SIZE * ((s & POS_MASK) - 1);
                 if (heap.getLong(e + ENTRY_HASH) == h && (heap.getLong(e + ENTRY_KEY) & KEY_INT) != 0) {
                     return e;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** {@link #findInt} for a str key given as text, already in {@link #textKey} (hash {@code h}). */
+    private long findText(long dict, long h) {
+        long index = heap.getLong(dict + DICT_INDEX);
+        if (index == 0) {
+            return 0;
+        }
+        long e = probeText(index, heap.getLong(dict + DICT_MASK), heap.getLong(dict + DICT_ENTRIES), h);
+        if (e != 0) {
+            return e;
+        }
+        long rb = heap.getLong(dict + DICT_REBUILD);
+        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+            return 0;
+        }
+        return probeText(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h);
+    }
+
+    /** {@link #probe} for the str key in {@link #textKey}, without {@link #lastSlot}. */
+    private long probeText(long index, long mask, long entries, long h) {
+        long frag = h >>> 32;
+        long i = frag & mask;
+        while (true) {
+            long s = heap.getLong(index + 8 * i);
+            if (s == 0) {
+                return 0;
+            }
+            if (s >>> 32 == frag) {
+                long e = entries + ENTRY_SIZE * ((s & POS_MASK) - 1);
+                if (heap.getLong(e + ENTRY_HASH) == h) {
+                    long kw = heap.getLong(e + ENTRY_KEY);
+                    if (kw != 0 && (kw & KEY_INT) == 0 && heap.getLong(kw + TYPE) == strType
+                            && textKey.matches(heap.seg, kw + STR_DATA - heap.base, heap.getLong(kw + STR_SIZE))) {
+                        return e;
+                    }
                 }
             }
             i = (i + 1) & mask;

@@ -42,6 +42,23 @@ final class TextKey {
             h = Hashing.step(h, w);
             i += 8;
         }
+        if (n - i < 8) { // all whole words were ASCII: the 0-7 chars left, if ASCII too, are the last word
+            long w = 0;
+            int or = 0;
+            for (int k = 0; i + k < n; k++) {
+                char c = s.charAt(i + k);
+                or |= c;
+                w |= (long) c << (8 * k);
+            }
+            if (or < 0x80) {
+                if (i < n) {
+                    ws[wi] = w;
+                    h = Hashing.step(h, w);
+                }
+                length = n;
+                return Hashing.finish(h, n);
+            }
+        }
         long len = i;
         long w = 0;
         int nb = 0; // bytes in w
