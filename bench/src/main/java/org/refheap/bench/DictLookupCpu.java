@@ -1,8 +1,10 @@
 // Run (from the project root, after `mvn -B -q -o -DskipTests install && (cd bench && mvn -B -q -o package -DskipTests)`):
-//   java --enable-native-access=ALL-UNNAMED -Xms4g -Xmx4g -cp bench/target/benchmarks.jar org.refheap.bench.DictLookupCpu 1000000 15
-// Two builds of the library in one JVM (each side gets its own class loader, with its library first):
-//   java ... -cp bench/target/benchmarks.jar org.refheap.bench.DictLookupCpu 1000000 15 \
-//        base=/tmp/old/refheap.jar:bench/target/benchmarks.jar new=bench/target/benchmarks.jar
+//   java --enable-native-access=ALL-UNNAMED -Xms4g -Xmx4g -cp bench/target/benchmarks.jar org.refheap.bench.DictLookupCpu 1000000 9
+// Two builds of the library in one JVM (each side gets its own class loader, with its library first;
+// the old one built with `git archive <commit> | tar -x -C /tmp/old && (cd /tmp/old && mvn -B -q -o -DskipTests package)`):
+//   java ... -cp bench/target/benchmarks.jar org.refheap.bench.DictLookupCpu 1000000 9 \
+//        base=/tmp/old/target/refheap-0.1.0-SNAPSHOT.jar:bench/target/benchmarks.jar new=bench/target/benchmarks.jar
+// -DhugePages=true gives the heaps transparent huge pages (add -XX:+UseTransparentHugePages for the JVM's).
 package org.refheap.bench;
 
 import org.agrona.collections.Long2ObjectHashMap;
