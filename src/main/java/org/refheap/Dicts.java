@@ -3,7 +3,6 @@ package org.refheap;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static org.refheap.layout.BuiltinLayouts.*;
 import static org.refheap.layout.ObjectLayout.TYPE;
@@ -84,6 +83,12 @@ public final class Dicts {
      * nothing once the deepest key seen fits; 16 levels fit from the start.
      */
     private long[] stack = new long[16 * FRAME];
+
+    /**
+     * The text of the str key of the current by-text operation ({@code getStr}, {@code putStr}, ...),
+     * encoded once by the hash and compared from there; see {@link TextKey}.
+     */
+    private final TextKey textKey = new TextKey();
 
     Dicts(Heap heap) {
         this.heap = heap;
@@ -201,14 +206,14 @@ public final class Dicts {
     /** {@code d[key]} for an int key given by value: the value (borrowed), or 0. Allocates nothing. */
     public long getInt(long dict, long key) {
         check(dict);
-        long e = find(dict, Hashing.mix(key), BY_INT, 0, null);
+        long e = findInt(dict, Hashing.mix(key));
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
     /** Whether {@code dict} has the int key {@code key} (no key object made). @param dict a dict @param key the int's value @return true if present */
     public boolean containsInt(long dict, long key) {
         check(dict);
-        return find(dict, Hashing.mix(key), BY_INT, 0, null) != 0;
+        return findInt(dict, Hashing.mix(key)) != 0;
     }
 
     /** {@code d[key] = value} for an int key given by value; the int object is made only for a new key. */
@@ -229,7 +234,7 @@ public final class Dicts {
     /** {@code d[key]} for a str key given as text: the value (borrowed), or 0. Allocates nothing. */
     public long getStr(long dict, CharSequence key) {
         check(dict);
-        long e = find(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key);
+        long e = findText(dict, textKey.set(text(key)));
         return e == 0 ? 0 : heap.getLong(e + ENTRY_VALUE);
     }
 
@@ -243,7 +248,7 @@ public final class Dicts {
     /** Whether {@code dict} has the str key {@code key} (no key object made). @param dict a dict @param key the text @return true if present */
     public boolean containsStr(long dict, CharSequence key) {
         check(dict);
-        return find(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key) != 0;
+        return findText(dict, textKey.set(text(key))) != 0;
     }
 
     /** Whether {@code dict} has the str key whose UTF-8 bytes are {@code utf8}. @param dict a dict @param utf8 the text's bytes @return true if present */
@@ -257,13 +262,13 @@ public final class Dicts {
         check(dict);
         text(key);
         heap.checkValue(value, dict);
-        putEntry(dict, StrCodec.hash(key), BY_CHARS, 0, 0, key, value);
+        putEntry(dict, textKey.set(key), BY_CHARS, 0, 0, key, value);
     }
 
     /** Removes the str key {@code key}, releasing key and value. @param dict a dict @param key the text @return whether it was present */
     public boolean removeStr(long dict, CharSequence key) {
         check(dict);
-        return removeEntry(dict, StrCodec.hash(text(key)), BY_CHARS, 0, key);
+        return removeEntry(dict, textKey.set(text(key)), BY_CHARS, 0, key);
     }
 
     /** Removes the str key whose UTF-8 bytes are {@code utf8}, releasing key and value. @param dict a dict @param utf8 the text's bytes @return whether it was present */
@@ -474,6 +479,85 @@ public final class Dicts {
     }
 
     /**
+     * {@link #find} for an int key (hash {@code h}), for lookups only: the probe is small enough to be
+     * compiled into the caller whole, with nothing of the other key kinds in it.
+     */
+    private long findInt(long dict, long h) {
+        long index = heap.getLong(dict + DICT_INDEX);
+        if (index == 0) {
+            return 0;
+        }
+        long e = probeInt(index, heap.getLong(dict + DICT_MASK), heap.getLong(dict + DICT_ENTRIES), h);
+        if (e != 0) {
+            return e;
+        }
+        long rb = heap.getLong(dict + DICT_REBUILD);
+        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+            return 0;
+        }
+        return probeInt(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h);
+    }
+
+    /** {@link #probe} for an int key, without {@link #lastSlot}: the entry whose full hash is {@code h} and whose key is an int. */
+    private long probeInt(long index, long mask, long entries, long h) {
+        long frag = h >>> 32;
+        long i = frag & mask;
+        while (true) {
+            long s = heap.getLong(index + 8 * i);
+            if (s == 0) {
+                return 0;
+            }
+            if (s >>> 32 == frag) {
+                long e = entries + ENTRY_SIZE * ((s & POS_MASK) - 1);
+                if (heap.getLong(e + ENTRY_HASH) == h && (heap.getLong(e + ENTRY_KEY) & KEY_INT) != 0) {
+                    return e;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** {@link #findInt} for a str key given as text, already in {@link #textKey} (hash {@code h}). */
+    private long findText(long dict, long h) {
+        long index = heap.getLong(dict + DICT_INDEX);
+        if (index == 0) {
+            return 0;
+        }
+        long e = probeText(index, heap.getLong(dict + DICT_MASK), heap.getLong(dict + DICT_ENTRIES), h);
+        if (e != 0) {
+            return e;
+        }
+        long rb = heap.getLong(dict + DICT_REBUILD);
+        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+            return 0;
+        }
+        return probeText(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h);
+    }
+
+    /** {@link #probe} for the str key in {@link #textKey}, without {@link #lastSlot}. */
+    private long probeText(long index, long mask, long entries, long h) {
+        long frag = h >>> 32;
+        long i = frag & mask;
+        while (true) {
+            long s = heap.getLong(index + 8 * i);
+            if (s == 0) {
+                return 0;
+            }
+            if (s >>> 32 == frag) {
+                long e = entries + ENTRY_SIZE * ((s & POS_MASK) - 1);
+                if (heap.getLong(e + ENTRY_HASH) == h) {
+                    long kw = heap.getLong(e + ENTRY_KEY);
+                    if (kw != 0 && (kw & KEY_INT) == 0 && heap.getLong(kw + TYPE) == strType
+                            && textKey.matches(heap.seg, kw + STR_DATA - heap.base, heap.getLong(kw + STR_SIZE))) {
+                        return e;
+                    }
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /**
      * The matching entry, or 0; {@link #lastSlot} is then the index slot leading to it, or the empty
      * slot that ended the probe. A slot whose hash half differs is passed without reading its entry;
      * an entry whose full hash differs without reading its key; an int key is never read. A slot
@@ -518,20 +602,14 @@ public final class Dicts {
             case BY_OBJECT:
                 return kw == key || keysEqual(kw, key);
             case BY_CHARS:
-                return heap.getLong(kw + TYPE) == strType && StrCodec.equalsEncoded(heap.seg,
-                        kw + STR_DATA - heap.base, heap.getLong(kw + STR_SIZE), (CharSequence) text);
+                return heap.getLong(kw + TYPE) == strType
+                        && textKey.matches(heap.seg, kw + STR_DATA - heap.base, heap.getLong(kw + STR_SIZE));
             default: {
                 byte[] b = (byte[]) text;
                 if (heap.getLong(kw + TYPE) != strType || heap.getLong(kw + STR_SIZE) != b.length) {
                     return false;
                 }
-                long off = kw + STR_DATA - heap.base;
-                for (int i = 0; i < b.length; i++) {
-                    if (heap.seg.get(JAVA_BYTE, off + i) != b[i]) {
-                        return false;
-                    }
-                }
-                return true;
+                return StrCodec.equalsBytes(heap.seg, kw + STR_DATA - heap.base, b);
             }
         }
     }
@@ -612,7 +690,7 @@ public final class Dicts {
 
     /** A str holding {@code text} (whose hash is {@code h}), encoded straight into the heap. */
     private long newStr(CharSequence text, long h) {
-        long n = StrCodec.encodedLength(text);
+        long n = textKey.length(); // set by this operation's hash, read before anything can run user code
         long o = heap.allocObject(strType, STR_DATA + n, false);
         heap.putLong(o + STR_SIZE, n);
         heap.putLong(o + STR_HASH, h);

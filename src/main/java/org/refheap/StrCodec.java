@@ -1,6 +1,10 @@
 package org.refheap;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -115,103 +119,44 @@ final class StrCodec {
     }
 
     /**
-     * {@code Hashing.hashBytes(encode(s))} without making the bytes: the encoding is walked one byte
-     * at a time, so that a dict lookup by a Java string allocates nothing.
+     * The chars {@code i..i+7} of {@code s} as a little-endian word of their bytes when all eight are
+     * ASCII (then they are their own UTF-8 bytes); otherwise -1 (a word of ASCII bytes is never negative).
      */
-    static long hash(CharSequence s) {
-        long h = 0xcbf29ce484222325L;
-        long len = 0;
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                h = (h ^ c) * FNV_PRIME;
-                len += 1;
-            } else if (c < 0x800) {
-                h = (h ^ (0xC0 | c >> 6)) * FNV_PRIME;
-                h = (h ^ (0x80 | c & 0x3F)) * FNV_PRIME;
-                len += 2;
-            } else if (isPairAt(s, i, n)) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                h = (h ^ (0xF0 | cp >> 18)) * FNV_PRIME;
-                h = (h ^ (0x80 | cp >> 12 & 0x3F)) * FNV_PRIME;
-                h = (h ^ (0x80 | cp >> 6 & 0x3F)) * FNV_PRIME;
-                h = (h ^ (0x80 | cp & 0x3F)) * FNV_PRIME;
-                len += 4;
-            } else {
-                h = (h ^ (0xE0 | c >> 12)) * FNV_PRIME;
-                h = (h ^ (0x80 | c >> 6 & 0x3F)) * FNV_PRIME;
-                h = (h ^ (0x80 | c & 0x3F)) * FNV_PRIME;
-                len += 3;
-            }
+    static long asciiWord(CharSequence s, int i) {
+        long w = 0;
+        int or = 0;
+        for (int k = 0; k < 8; k++) {
+            char c = s.charAt(i + k);
+            or |= c;
+            w |= (long) c << (8 * k);
         }
-        return Hashing.mix(h ^ len);
+        return or < 0x80 ? w : -1;
     }
 
-    static final long FNV_PRIME = 0x100000001b3L;
+    /** A little-endian word of bytes, as {@link Hashing} reads them. */
+    static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Whether the {@code n} bytes at {@code off} of {@code seg} are {@code encode(s)}; allocates nothing. */
-    static boolean equalsEncoded(MemorySegment seg, long off, long n, CharSequence s) {
-        int len = s.length();
-        if (n < len || n > 4L * len) {
-            return false; // a char gives 1..3 bytes, a pair 4
-        }
-        long p = off;
-        long end = off + n;
-        for (int i = 0; i < len; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                if (p >= end || seg.get(JAVA_BYTE, p++) != (byte) c) {
-                    return false;
-                }
-            } else if (c < 0x800) {
-                if (p + 2 > end || seg.get(JAVA_BYTE, p) != (byte) (0xC0 | c >> 6)
-                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | c & 0x3F)) {
-                    return false;
-                }
-                p += 2;
-            } else if (isPairAt(s, i, len)) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                if (p + 4 > end || seg.get(JAVA_BYTE, p) != (byte) (0xF0 | cp >> 18)
-                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | cp >> 12 & 0x3F)
-                        || seg.get(JAVA_BYTE, p + 2) != (byte) (0x80 | cp >> 6 & 0x3F)
-                        || seg.get(JAVA_BYTE, p + 3) != (byte) (0x80 | cp & 0x3F)) {
-                    return false;
-                }
-                p += 4;
-            } else {
-                if (p + 3 > end || seg.get(JAVA_BYTE, p) != (byte) (0xE0 | c >> 12)
-                        || seg.get(JAVA_BYTE, p + 1) != (byte) (0x80 | c >> 6 & 0x3F)
-                        || seg.get(JAVA_BYTE, p + 2) != (byte) (0x80 | c & 0x3F)) {
-                    return false;
-                }
-                p += 3;
+    /** Whether the {@code b.length} bytes at {@code off} of {@code seg} are {@code b}, eight per read. */
+    static boolean equalsBytes(MemorySegment seg, long off, byte[] b) {
+        int n = b.length;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            if (seg.get(WORD, off + i) != (long) BYTE_WORDS.get(b, i)) {
+                return false;
             }
         }
-        return p == end;
-    }
-
-    /** The length of {@code encode(s)}, without making it. */
-    static long encodedLength(CharSequence s) {
-        long len = 0;
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                len += 1;
-            } else if (c < 0x800) {
-                len += 2;
-            } else if (isPairAt(s, i, n)) {
-                len += 4;
-                i++;
-            } else {
-                len += 3;
+        for (; i < n; i++) {
+            if (seg.get(JAVA_BYTE, off + i) != b[i]) {
+                return false;
             }
         }
-        return len;
+        return true;
     }
 
-    /** Writes {@code encode(s)} at {@code off} of {@code seg} ({@link #encodedLength} bytes); allocates nothing. */
+    private static final VarHandle BYTE_WORDS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+
+    /** Writes {@code encode(s)} at {@code off} of {@code seg} ({@link TextKey#length} bytes); allocates nothing. */
     static void encodeInto(CharSequence s, MemorySegment seg, long off) {
         long p = off;
         int n = s.length();
