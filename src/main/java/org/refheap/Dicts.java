@@ -663,7 +663,7 @@ public final class Dicts {
         }
         long k = key;
         if (k == 0) {
-            k = mode == BY_INT ? heap.newInt(ival) : newStr((CharSequence) text, h); // our reference
+            k = mode == BY_INT ? heap.newInt(ival) : newStr(h); // our reference
         }
         try {
             makeRoom(dict);
@@ -688,13 +688,13 @@ public final class Dicts {
         step(dict);
     }
 
-    /** A str holding {@code text} (whose hash is {@code h}), encoded straight into the heap. */
-    private long newStr(CharSequence text, long h) {
+    /** A str holding the text in {@link #textKey} (whose hash is {@code h}), written straight into the heap. */
+    private long newStr(long h) {
         long n = textKey.length(); // set by this operation's hash, read before anything can run user code
         long o = heap.allocObject(strType, STR_DATA + n, false);
         heap.putLong(o + STR_SIZE, n);
         heap.putLong(o + STR_HASH, h);
-        StrCodec.encodeInto(text, heap.seg, o + STR_DATA - heap.base);
+        textKey.writeTo(heap.seg, o + STR_DATA - heap.base); // the bytes hashed, not a second reading of text
         return o;
     }
 

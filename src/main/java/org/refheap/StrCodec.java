@@ -157,30 +157,6 @@ final class StrCodec {
             ByteOrder.LITTLE_ENDIAN);
 
     /** Writes {@code encode(s)} at {@code off} of {@code seg} ({@link TextKey#length} bytes); allocates nothing. */
-    static void encodeInto(CharSequence s, MemorySegment seg, long off) {
-        long p = off;
-        int n = s.length();
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                seg.set(JAVA_BYTE, p++, (byte) c);
-            } else if (c < 0x800) {
-                seg.set(JAVA_BYTE, p++, (byte) (0xC0 | c >> 6));
-                seg.set(JAVA_BYTE, p++, (byte) (0x80 | c & 0x3F));
-            } else if (isPairAt(s, i, n)) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                seg.set(JAVA_BYTE, p++, (byte) (0xF0 | cp >> 18));
-                seg.set(JAVA_BYTE, p++, (byte) (0x80 | cp >> 12 & 0x3F));
-                seg.set(JAVA_BYTE, p++, (byte) (0x80 | cp >> 6 & 0x3F));
-                seg.set(JAVA_BYTE, p++, (byte) (0x80 | cp & 0x3F));
-            } else {
-                seg.set(JAVA_BYTE, p++, (byte) (0xE0 | c >> 12));
-                seg.set(JAVA_BYTE, p++, (byte) (0x80 | c >> 6 & 0x3F));
-                seg.set(JAVA_BYTE, p++, (byte) (0x80 | c & 0x3F));
-            }
-        }
-    }
-
     private static boolean isPairAt(CharSequence s, int i, int n) {
         return Character.isHighSurrogate(s.charAt(i)) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1));
     }

@@ -105,6 +105,25 @@ final class TextKey {
     }
 
     /**
+     * Writes the {@link #length} bytes of the text last {@link #set} at {@code off} of {@code seg}:
+     * a new str's bytes are these, not a second encoding of the caller's text, which a
+     * {@code CharSequence} may answer differently the second time (a mutable one changed meanwhile,
+     * a hostile one): the bytes stored are then always the bytes hashed, and never more than the
+     * block holds.
+     */
+    void writeTo(MemorySegment seg, long off) {
+        long[] ws = words;
+        int full = (int) (length >>> 3);
+        for (int k = 0; k < full; k++) {
+            seg.set(WORD, off + 8L * k, ws[k]);
+        }
+        long w = full < ws.length ? ws[full] : 0;
+        for (int k = 0; k < (int) (length & 7); k++) {
+            seg.set(JAVA_BYTE, off + 8L * full + k, (byte) (w >>> (8 * k)));
+        }
+    }
+
+    /**
      * Whether the {@code n} bytes at {@code off} of {@code seg} are the text last {@link #set}: whole
      * words compared one read each, and the last 1-7 bytes by one more read of the 8 bytes ending at
      * the end (overlapping the word before; every read stays inside the {@code n} bytes).

@@ -460,6 +460,54 @@ class DictsTest {
         assertEquals(0, heap.liveObjects());
     }
 
+    /**
+     * Hostile use: a {@code CharSequence} that answers differently once it has been read (a mutable
+     * one changed by another thread, or a buggy one). A new str key holds the bytes that were hashed,
+     * read once: before, the str's block was sized by one reading and filled by a second, so 40
+     * ASCII chars that turned into 3-byte chars wrote 120 bytes into a 40-byte block (the neighbours'
+     * headers: a corrupted heap).
+     */
+    @Test
+    void shouldStoreTheTextItHashedWhenTheKeyChangesAfterBeingRead() {
+        final class Shifty implements CharSequence {
+            private boolean readToTheEnd;
+
+            @Override
+            public int length() {
+                return 40;
+            }
+
+            @Override
+            public char charAt(int i) {
+                char c = readToTheEnd ? '\uFFFF' : 'a';
+                readToTheEnd |= i == 39;
+                return c;
+            }
+
+            @Override
+            public CharSequence subSequence(int start, int end) {
+                throw new UnsupportedOperationException();
+            }
+        }
+        long d = dicts.newDict();
+        long[] neighbours = new long[64];
+        for (int i = 0; i < neighbours.length; i++) {
+            neighbours[i] = heap.newStr("n".repeat(40)); // the size class a 40-byte str lands in
+        }
+        long v = heap.newInt(7);
+        dicts.putStr(d, new Shifty(), v);
+        heap.verify();
+        assertEquals(1, dicts.size(d));
+        assertEquals(v, dicts.getStr(d, "a".repeat(40)), "found by the text that was hashed");
+        assertEquals("a".repeat(40), heap.strValue(dicts.keyAt(d, dicts.nextSlot(d, 0))));
+        for (long n : neighbours) {
+            assertEquals("n".repeat(40), heap.strValue(n));
+            heap.decref(n);
+        }
+        heap.decref(v);
+        heap.decref(d);
+    }
+
     @Test
     void shouldFindStrKeysByTextWithoutMakingAStr() {
         long d = dicts.newDict();
