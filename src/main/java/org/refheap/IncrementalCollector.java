@@ -1,7 +1,5 @@
 package org.refheap;
 
-import java.util.Arrays;
-
 import static org.refheap.layout.ObjectLayout.GC_HEAD_SIZE;
 import static org.refheap.layout.ObjectLayout.TYPE;
 
@@ -75,10 +73,10 @@ final class IncrementalCollector {
     private boolean finalizersPending;
 
     int phase = IDLE;
-    private long[] objs = new long[1024];
+    private final Chunks.Longs objs = new Chunks.Longs();
     private int n;
     private int cursor;
-    private int[] stack = new int[256];
+    private final Chunks.Ints stack = new Chunks.Ints();
     private int sp;
     private long survivors;
     private long found;
@@ -304,7 +302,7 @@ final class IncrementalCollector {
             // candidate cycle left undecided: the full cycle is owed still.
             fullCycleOwed |= gc.lowLatency;
             for (int i = 0; i < joinedRoots.size(); i++) {
-                long obj = objs[joinedRoots.get(i)];
+                long obj = objs.get(joinedRoots.get(i));
                 if (obj != 0) {
                     gc.roots.rebuffer(obj);
                 }
@@ -313,8 +311,8 @@ final class IncrementalCollector {
             // The roots this cycle took would be lost with it: everything it held is buffered again
             // (a superset of its roots), so that the next candidate cycle finds the same garbage.
             for (int i = 0; i < n; i++) {
-                if (objs[i] != 0) {
-                    gc.roots.rebuffer(objs[i]);
+                if (objs.get(i) != 0) {
+                    gc.roots.rebuffer(objs.get(i));
                 }
             }
             for (long list : lists) {
@@ -324,9 +322,9 @@ final class IncrementalCollector {
             }
         }
         for (int i = 0; i < n; i++) {
-            long obj = objs[i];
+            long obj = objs.get(i);
             if (obj != 0) {
-                objs[i] = 0;
+                objs.set(i, 0);
                 long g = obj - GC_HEAD_SIZE;
                 heap.putLong(g, 0);
                 heap.putLong(g + 8, heap.getLong(g + 8) & Collector.KEPT);
@@ -355,8 +353,8 @@ final class IncrementalCollector {
     private RefcountException refcountTooSmall() {
         Gc.LongList examined = new Gc.LongList();
         for (int i = 0; i < n; i++) {
-            if (objs[i] != 0) {
-                examined.add(objs[i]);
+            if (objs.get(i) != 0) {
+                examined.add(objs.get(i));
             }
         }
         return gc.refcountTooSmall(tooSmall, examined, "the pause-bounded cycle was abandoned");
@@ -466,11 +464,9 @@ final class IncrementalCollector {
     /** {@code obj}, unlinked from its list, joins the set with gc_refs = its count now. */
     private void addToSet(long obj) {
         long g = obj - GC_HEAD_SIZE;
-        if (n == objs.length) {
-            objs = Arrays.copyOf(objs, n * 2);
-        }
+        objs.ensure(n);
         int idx = n++;
-        objs[idx] = obj;
+        objs.set(idx, obj);
         long prev = heap.getLong(g + 8);
         if ((prev & Collector.BUFFERED) != 0) {
             // Decided by this cycle, candidate or full: see CandidateRoots.joined. (Only the
@@ -515,7 +511,7 @@ final class IncrementalCollector {
                     rebufferCursor = joinedRoots.lowerBound(lastRootIdx);
                 }
                 if (rebufferCursor < joinedRoots.size()) {
-                    long obj = objs[joinedRoots.get(rebufferCursor++)];
+                    long obj = objs.get(joinedRoots.get(rebufferCursor++));
                     if (obj != 0) {
                         gc.roots.rebuffer(obj);
                     }
@@ -530,7 +526,7 @@ final class IncrementalCollector {
                 continue;
             }
             if (cursor < n) {
-                long obj = objs[cursor++];
+                long obj = objs.get(cursor++);
                 done += obj == 0 ? 1 : visitChildren(obj, CLOSE, max - done);
                 continue;
             }
@@ -556,11 +552,11 @@ final class IncrementalCollector {
     private void endClosure() {
         joinedRoots.clear();
         rebufferCursor = -1;
-        if (truncated && lastRootIdx > firstRootIdx && objs[lastRootIdx] != 0) {
+        if (truncated && lastRootIdx > firstRootIdx && objs.get(lastRootIdx) != 0) {
             // The set filled up while closing over a later root: it goes back to the buffer, and a
             // later cycle, whose set it opens, decides it. Only a root whose closure alone outgrows
             // the limit (the first of its cycle) is left undecided.
-            gc.roots.rebuffer(objs[lastRootIdx]);
+            gc.roots.rebuffer(objs.get(lastRootIdx));
             lastRootIdx = -1;
         }
         cur = 0;
@@ -581,7 +577,7 @@ final class IncrementalCollector {
                 cursor = 0;
                 return done;
             }
-            long obj = objs[cursor++];
+            long obj = objs.get(cursor++);
             done += obj == 0 ? 1 : visitChildren(obj, SUBTRACTING, max - done);
         }
         return done;
@@ -596,7 +592,7 @@ final class IncrementalCollector {
                 continue;
             }
             if (sp > 0) {
-                long obj = objs[stack[--sp]];
+                long obj = objs.get(stack.get(--sp));
                 done += obj == 0 ? 1 : visitChildren(obj, MARKING, max - done);
                 continue;
             }
@@ -607,7 +603,7 @@ final class IncrementalCollector {
                 return done;
             }
             int idx = cursor++;
-            long obj = objs[idx];
+            long obj = objs.get(idx);
             if (obj != 0) {
                 long g = obj - GC_HEAD_SIZE;
                 long prev = heap.getLong(g + 8);
@@ -706,8 +702,8 @@ final class IncrementalCollector {
                 return done;
             }
             int idx = cursor++;
-            long obj = objs[idx];
-            objs[idx] = 0;
+            long obj = objs.get(idx);
+            objs.set(idx, 0);
             if (obj != 0) {
                 long g = obj - GC_HEAD_SIZE;
                 long prev = heap.getLong(g + 8);
@@ -856,7 +852,7 @@ final class IncrementalCollector {
         if (obj == cur) {
             cur = 0;
         }
-        objs[(int) (next >>> SHIFT)] = 0;
+        objs.set((int) (next >>> SHIFT), 0);
         heap.putLong(g, 0);
         heap.putLong(g + 8, heap.getLong(g + 8) & Collector.KEPT);
         return true;
@@ -902,7 +898,7 @@ final class IncrementalCollector {
     }
 
     long setObject(int i) {
-        return objs[i];
+        return objs.get(i);
     }
 
     long chainHead() {
@@ -918,26 +914,22 @@ final class IncrementalCollector {
     }
 
     private void push(int idx) {
-        if (sp == stack.length) {
-            stack = Arrays.copyOf(stack, sp * 2);
-        }
-        stack[sp++] = idx;
+        stack.ensure(sp);
+        stack.set(sp++, idx);
     }
 
-    /** A growable list of ints (set indices). */
+    /** A growable list of ints (set indices), in chunks ({@link Chunks}). */
     private static final class IntList {
-        private int[] a = new int[64];
+        private final Chunks.Ints a = new Chunks.Ints();
         private int size;
 
         void add(int v) {
-            if (size == a.length) {
-                a = Arrays.copyOf(a, size * 2);
-            }
-            a[size++] = v;
+            a.ensure(size);
+            a.set(size++, v);
         }
 
         int get(int i) {
-            return a[i];
+            return a.get(i);
         }
 
         /** The first position whose value is at least {@code v} (the values were added in increasing order). */
@@ -946,7 +938,7 @@ final class IncrementalCollector {
             int hi = size;
             while (lo < hi) {
                 int mid = (lo + hi) >>> 1;
-                if (a[mid] < v) {
+                if (a.get(mid) < v) {
                     lo = mid + 1;
                 } else {
                     hi = mid;
