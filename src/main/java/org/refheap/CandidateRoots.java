@@ -44,7 +44,7 @@ final class CandidateRoots {
     private static final int TAKE_SCAN = 64;
 
     private final Heap heap;
-    private long[] table = new long[MIN_CAPACITY];
+    private RootTable table = new RootTable(MIN_CAPACITY);
     private int shift = 64 - Integer.numberOfTrailingZeros(MIN_CAPACITY);
     /** Entries in {@link #table} and {@link #old} together. */
     private int size;
@@ -56,7 +56,7 @@ final class CandidateRoots {
      * from it leaves a {@link #MOVED} mark instead of shifting entries back, so that the migration,
      * which walks it in slot order, skips nothing; nothing is inserted into it.
      */
-    private long[] old;
+    private RootTable old;
     private int oldShift;
     private int oldCursor;
     /** A removed entry of {@link #old}: probing goes on past it. Never an address (objects are 16-byte aligned). */
@@ -72,7 +72,7 @@ final class CandidateRoots {
      * the 1M order book's low-latency mode). At most one per capacity: at most twice the largest
      * table, in Java memory.
      */
-    private final long[][] spares = new long[32][];
+    private final RootTable[] spares = new RootTable[32];
     /** How many leading slots of each spare are zero again: a spare is reused only when all are. */
     private final int[] spareClean = new int[32];
     /** Bit k set: {@code spares[k]} still has slots to zero. */
@@ -176,7 +176,7 @@ final class CandidateRoots {
                 throw new AssertionError("0x" + Long.toHexString(obj) + " carries BUFFERED but is not in the root"
                         + " buffer (" + size + " roots)");
             }
-            old[j] = MOVED;
+            old.set(j, MOVED);
             size--;
         }
         heap.putLong(obj - GC_HEAD_SIZE + 8, heap.getLong(obj - GC_HEAD_SIZE + 8) & ~Collector.BUFFERED);
@@ -223,12 +223,13 @@ final class CandidateRoots {
             // a Java array read; only an entry costs a placement).
             migrate(TAKE_SCAN * 16);
         }
-        long[] t = table;
+        RootTable t = table;
         for (int scanned = 0; scanned < TAKE_SCAN; scanned++) {
+            cursor = t.skipEmptyChunks(cursor);
             if (cursor >= t.length) {
                 return old == null ? 0 : -1;
             }
-            long obj = t[cursor];
+            long obj = t.get(cursor);
             if (obj == 0 || IncrementalCollector.inSet(heap.getLong(obj - GC_HEAD_SIZE))) {
                 cursor++;
                 continue;
@@ -243,15 +244,15 @@ final class CandidateRoots {
 
     /** Forgets every root (their BUFFERED bits cleared): a full collection has decided them all. */
     void clear() {
-        for (long[] t : old == null ? new long[][] {table} : new long[][] {table, old}) {
-            for (int i = 0; i < t.length; i++) {
-                long obj = t[i];
+        for (RootTable t : old == null ? new RootTable[] {table} : new RootTable[] {table, old}) {
+            for (int i = t.skipEmptyChunks(0); i < t.length; i = t.skipEmptyChunks(i + 1)) {
+                long obj = t.get(i);
                 if (obj > MOVED) {
                     long g = obj - GC_HEAD_SIZE;
                     heap.putLong(g + 8, heap.getLong(g + 8) & ~Collector.BUFFERED);
                 }
-                t[i] = 0;
             }
+            t.zero(0, t.length);
             retire(t, true);
         }
         old = null;
@@ -271,10 +272,12 @@ final class CandidateRoots {
     long[] toArray() {
         long[] out = new long[size];
         int k = 0;
-        long[] both = old == null ? table : concat(table, old);
-        for (long obj : both) {
-            if (obj > MOVED && k < size) {
-                out[k++] = obj;
+        for (RootTable t : old == null ? new RootTable[] {table} : new RootTable[] {table, old}) {
+            for (int i = 0; i < t.length; i++) {
+                long obj = t.get(i);
+                if (obj > MOVED && k < size) {
+                    out[k++] = obj;
+                }
             }
         }
         return k == size ? out : Arrays.copyOf(out, k);
@@ -291,10 +294,10 @@ final class CandidateRoots {
     }
 
     /** The slot of {@code obj} in {@code t}, whose home slots are taken with {@code sh}, or -1. */
-    private static int findIn(long[] t, int sh, long obj) {
+    private static int findIn(RootTable t, int sh, long obj) {
         int mask = t.length - 1;
         for (int i = (int) ((obj * PHI) >>> sh); ; i = (i + 1) & mask) {
-            long e = t[i];
+            long e = t.get(i);
             if (e == obj) {
                 return i;
             }
@@ -304,21 +307,15 @@ final class CandidateRoots {
         }
     }
 
-    private static long[] concat(long[] a, long[] b) {
-        long[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
     /** Moves up to {@code slots} slots of {@link #old} into {@link #table}; drops it when it is empty. */
     private void migrate(int slots) {
-        long[] o = old;
+        RootTable o = old;
         int end = Math.min(o.length, oldCursor + slots);
         for (int i = oldCursor; i < end; i++) {
-            long obj = o[i];
+            long obj = o.get(i);
             if (obj > MOVED) {
                 place(obj);
-                o[i] = MOVED; // gone from here: probes for the entries not moved yet go on past it
+                o.set(i, MOVED); // gone from here: probes for the entries not moved yet go on past it
             }
         }
         oldCursor = end;
@@ -329,9 +326,9 @@ final class CandidateRoots {
     }
 
     /** A table for {@link #resize}: a clean spare of that capacity if there is one, else a new one. */
-    private long[] newTable(int capacity) {
+    private RootTable newTable(int capacity) {
         int k = Integer.numberOfTrailingZeros(capacity);
-        long[] t = spares[k];
+        RootTable t = spares[k];
         if (t != null) {
             if (spareClean[k] < t.length && t.length <= SCRUB_AT_ONCE) {
                 scrubSpare(k, t.length);
@@ -341,11 +338,11 @@ final class CandidateRoots {
                 return t;
             }
         }
-        return new long[capacity];
+        return new RootTable(capacity);
     }
 
     /** {@code t} is out of use: kept as the spare of its capacity ({@code clean}: all its slots are zero). */
-    private void retire(long[] t, boolean clean) {
+    private void retire(RootTable t, boolean clean) {
         int k = Integer.numberOfTrailingZeros(t.length);
         spares[k] = t;
         spareClean[k] = clean ? t.length : 0;
@@ -361,10 +358,10 @@ final class CandidateRoots {
 
     /** Zeroes up to {@code slots} more slots of {@code spares[k]}; returns how many it zeroed. */
     private int scrubSpare(int k, int slots) {
-        long[] t = spares[k];
+        RootTable t = spares[k];
         int from = spareClean[k];
         int to = (int) Math.min(t.length, (long) from + slots);
-        Arrays.fill(t, from, to, 0L);
+        t.zero(from, to);
         spareClean[k] = to;
         if (to == t.length) {
             dirtySpares &= ~(1 << k);
@@ -374,13 +371,13 @@ final class CandidateRoots {
 
     /** Puts {@code obj} (counted in size already) into a free slot of {@link #table}. */
     private void place(long obj) {
-        long[] t = table;
+        RootTable t = table;
         int mask = t.length - 1;
         int i = home(obj);
-        while (t[i] != 0) {
+        while (t.get(i) != 0) {
             i = (i + 1) & mask;
         }
-        t[i] = obj;
+        t.set(i, obj);
     }
 
     private void insert(long obj) {
@@ -393,13 +390,13 @@ final class CandidateRoots {
         if (2 * (size + 1) > table.length) {
             grow();
         }
-        long[] t = table;
+        RootTable t = table;
         int mask = t.length - 1;
         int i = home(obj);
-        while (t[i] != 0) {
+        while (t.get(i) != 0) {
             i = (i + 1) & mask;
         }
-        t[i] = obj;
+        t.set(i, obj);
         size++;
     }
 
@@ -408,17 +405,18 @@ final class CandidateRoots {
      * run moves back into the gap if its home slot does not lie cyclically in (gap, its slot].
      */
     private void removeAt(int i) {
-        long[] t = table;
+        RootTable t = table;
         int mask = t.length - 1;
         int gap = i;
-        for (int j = (gap + 1) & mask; t[j] != 0; j = (j + 1) & mask) {
-            int h = home(t[j]);
+        for (int j = (gap + 1) & mask; t.get(j) != 0; j = (j + 1) & mask) {
+            long e = t.get(j);
+            int h = home(e);
             if (((j - h) & mask) >= ((j - gap) & mask)) {
-                t[gap] = t[j];
+                t.set(gap, e);
                 gap = j;
             }
         }
-        t[gap] = 0;
+        t.set(gap, 0);
         size--;
     }
 

@@ -103,6 +103,33 @@ class CandidateCollectorTest {
         heap.decref(keep);
     }
 
+    /**
+     * A decref that buffers a root never allocates the root buffer's table whole: 300,000 roots grow
+     * it to a million slots, which as one array was 8 MB allocated (and zeroed by the JVM) inside the
+     * one decref that crossed the load factor. Its chunks are allocated as insertions reach them.
+     * (The old array measured 8,388,624 bytes in one decref here.)
+     */
+    @Test
+    void shouldNeverAllocateTheRootTableWholeInOneDecref() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        Lists lists = heap.lists();
+        long keep = lists.newList();
+        long most = 0;
+        for (int i = 0; i < 300_000; i++) {
+            long x = node.allocate();
+            lists.append(keep, x);
+            long before = mx.getCurrentThreadAllocatedBytes();
+            heap.decref(x); // count 2 -> 1: a root
+            most = Math.max(most, mx.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertEquals(300_000, buffered());
+        // At most a chunk for the insertion and one for each of the 4 entries a migration moves, and
+        // a spine: 32 KiB each (measured: 64 KiB at most here).
+        assertTrue(most <= 256 * 1024, "one decref allocated " + most + " bytes of Java heap");
+        heap.decref(keep);
+    }
+
     private long buffered() {
         return gc.getCandidateStats().buffered();
     }
