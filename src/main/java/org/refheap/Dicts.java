@@ -460,6 +460,12 @@ public final class Dicts {
         return find(dict, hash(key), BY_OBJECT, key, null);
     }
 
+    /** The dict's rebuild block while its migration is under way (the old pair still holds entries), else 0. */
+    private long migrating(long dict) {
+        long rb = heap.getLong(dict + DICT_REBUILD);
+        return rb != 0 && heap.getLong(rb + REB_STATE) == REB_MIGRATING ? rb : 0;
+    }
+
     /** The entry whose key matches, in the dict's pair or (while migrating) the old one; 0 if none. */
     private long find(long dict, long h, int mode, long key, Object text) {
         long index = heap.getLong(dict + DICT_INDEX);
@@ -470,8 +476,8 @@ public final class Dicts {
         if (e != 0) {
             return e;
         }
-        long rb = heap.getLong(dict + DICT_REBUILD);
-        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+        long rb = migrating(dict);
+        if (rb == 0) {
             return 0;
         }
         return probe(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h,
@@ -491,8 +497,8 @@ public final class Dicts {
         if (e != 0) {
             return e;
         }
-        long rb = heap.getLong(dict + DICT_REBUILD);
-        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+        long rb = migrating(dict);
+        if (rb == 0) {
             return 0;
         }
         return probeInt(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h);
@@ -527,8 +533,8 @@ public final class Dicts {
         if (e != 0) {
             return e;
         }
-        long rb = heap.getLong(dict + DICT_REBUILD);
-        if (rb == 0 || heap.getLong(rb + REB_STATE) != REB_MIGRATING) {
+        long rb = migrating(dict);
+        if (rb == 0) {
             return 0;
         }
         return probeText(heap.getLong(rb + REB_INDEX), heap.getLong(rb + REB_MASK), heap.getLong(rb + REB_ENTRIES), h);
